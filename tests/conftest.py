@@ -1,0 +1,73 @@
+"""Shared fixtures: a loopback HTTP mirror over ../shared/data, and a private download cache.
+
+No test reaches the internet: downloads go to ``GAN_TEXT_DATA_MIRROR``, which these fixtures point at a
+server on 127.0.0.1 that serves the same relative paths as the public mirror.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Tests never read the user's real profile or cache.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The read-only ../shared/data folder beside the repository."""
+    if not (SHARED_DATA / "image_coco" / "image_coco.txt").exists():
+        pytest.fail(f"{SHARED_DATA} is missing: tests need the shared data beside the repository")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def mirror_server(shared_data):
+    """A loopback HTTP server over ../shared/data for the whole test session; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(shared_data))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty download cache, set through GAN_TEXT_CACHE."""
+    path = tmp_path / "cache"
+    monkeypatch.setenv("GAN_TEXT_CACHE", str(path))
+    return path
+
+
+@pytest.fixture
+def mirror(mirror_server, cache_dir, monkeypatch) -> str:
+    """Point GAN_TEXT_DATA_MIRROR at the loopback server (and use a fresh cache); yields the base URL."""
+    monkeypatch.setenv("GAN_TEXT_DATA_MIRROR", mirror_server)
+    return mirror_server
+
+
+@pytest.fixture
+def dead_mirror(cache_dir, monkeypatch) -> str:
+    """Point GAN_TEXT_DATA_MIRROR at a loopback port where nothing listens; yields the base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("GAN_TEXT_DATA_MIRROR", url)
+    return url
