@@ -31,7 +31,8 @@ def load_corpus(source, *, n_train: int | None = None, n_test: int | None = None
     """Load a corpus by name, from a text file, or from a list of sentences.
 
     ``n_train`` / ``n_test`` cap the number of sentences (None: the corpus's own size). Built-in
-    corpora are generated from ``seed``; files and downloads keep their order and are cut, not sampled.
+    corpora are generated from ``seed``; a user's file or list is shuffled with ``seed`` and split;
+    downloaded corpora keep their published train/test files and order, and are cut, not sampled.
     Raises GanTextError for an unknown name or a missing or unreadable file.
     """
     from . import files
