@@ -18,7 +18,7 @@ import importlib
 
 from .config import Profile, profile
 from .errors import GanTextError
-from .session import setup
+from .session import setup, show_source
 
 __version__ = "0.1.0"
 
@@ -27,7 +27,7 @@ _SUBMODULES = {
     "corpora", "text", "vocabulary", "dataset", "stats", "models", "metrics",
 }
 
-__all__ = ["GanTextError", "Profile", "profile", "setup", *sorted(_SUBMODULES)]
+__all__ = ["GanTextError", "Profile", "profile", "setup", "show_source", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str):

@@ -63,3 +63,23 @@ def setup(seed: int = 42, *, quiet: bool = False) -> dict:
         else:
             print("No GPU found: running on the CPU (every notebook is sized for that).")
     return info
+
+
+def show_source(obj) -> None:
+    """Print the source code of a gan_text function or class, so a notebook teaches from the real helper.
+
+    In Jupyter the code is syntax-highlighted; elsewhere it is printed as plain text.
+    """
+    import inspect
+
+    source = inspect.getsource(obj)
+    try:
+        from IPython import get_ipython
+        from IPython.display import Code, display
+
+        if get_ipython() is not None:
+            display(Code(source, language="python"))
+            return
+    except ImportError:
+        pass
+    print(source)
