@@ -1,0 +1,32 @@
+"""Metrics: how good and how varied is generated text?
+
+BLEU-n (quality against real references) and Self-BLEU-n (similarity of the generated sentences to
+each other; high means little diversity), exactly as nltk's ``sentence_bleu`` with smoothing method 1
+computes them, averaged over sentences, and fast enough for 10,000 x 10,000 sentences::
+
+    from gan_text.metrics import bleu, self_bleu, bleu_report
+    bleu(hypotheses, references, 4)      # lists of token lists -> mean BLEU-4, a float
+    self_bleu(samples, 4)                # leave-one-out Self-BLEU-4
+    print(bleu_report(hypotheses, references, protocol="relgan"))
+
+The algorithm and its proof of exactness live in :mod:`gan_text.metrics.bleu_exact`.
+"""
+
+from .bleu_exact import (
+    DEFAULT_NS,
+    PROTOCOLS,
+    BleuReport,
+    Protocol,
+    bleu,
+    bleu_report,
+    bleu_scores,
+    self_bleu,
+    self_bleu_scores,
+    sentence_bleus,
+    sentence_self_bleus,
+)
+
+__all__ = [
+    "DEFAULT_NS", "PROTOCOLS", "BleuReport", "Protocol", "bleu", "bleu_report", "bleu_scores",
+    "self_bleu", "self_bleu_scores", "sentence_bleus", "sentence_self_bleus",
+]

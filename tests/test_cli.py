@@ -1,0 +1,77 @@
+"""The command line: `python -m gan_text ...`, run as a student would, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "GAN_TEXT_PROFILE": "smoke", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "gan_text", *args], capture_output=True, text=True,
+                          env=full_env, cwd=REPO, timeout=300)
+
+
+def test_help_everywhere():
+    top = run_cli("--help")
+    assert top.returncode == 0 and "corpus" in top.stdout
+    sub = run_cli("corpus", "--help")
+    assert sub.returncode == 0 and "NAME|PATH" in sub.stdout and "GAN_TEXT_DATA_MIRROR" in sub.stdout
+
+
+def test_corpus_grammar_prints_statistics_and_samples():
+    result = run_cli("corpus", "grammar", "--n-train", "300", "--n-test", "50", "--samples", "4")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("grammar: ")
+    assert "300 train and 50 test sentences" in out
+    for row in ("sentences", "vocabulary size", "OOV rate"):
+        assert row in out
+    samples = out.split("4 random training sentences:\n", 1)[1].rstrip("\n").splitlines()
+    assert len(samples) == 4 and all(line.startswith("  ") for line in samples)
+
+
+def test_corpus_coco_through_the_mirror(mirror_server, tmp_path):
+    result = run_cli("corpus", "coco", "--samples", "2",
+                     env={"GAN_TEXT_DATA_MIRROR": mirror_server, "GAN_TEXT_CACHE": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "10,000 train and 10,000 test sentences" in result.stdout
+    assert "113615" in result.stdout  # Treebank tokens of the lowercased train split (SOURCE.md)
+    assert (tmp_path / "image_coco" / "test_coco.txt").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("corpus", "cocoa"), "error: unknown corpus 'cocoa'; known: grammar, oracle, coco"),
+    (("corpus", "missing/file.txt"), "error: no such file: 'missing/file.txt'"),
+])
+def test_user_mistakes_are_one_line_with_exit_status_2(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message)
+    assert "Traceback" not in result.stderr
+
+
+def test_empty_file_is_a_one_line_error(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    result = run_cli("corpus", str(empty))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "blank" in result.stderr
+
+
+def test_server_down_is_a_one_line_error(dead_mirror, tmp_path):
+    result = run_cli("corpus", "coco", env={"GAN_TEXT_DATA_MIRROR": dead_mirror, "GAN_TEXT_CACHE": str(tmp_path)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and dead_mirror in error[0] and "GAN_TEXT_DATA_MIRROR" in error[0]
+
+
+def test_unknown_profile_is_a_one_line_error():
+    result = run_cli("corpus", "grammar", env={"GAN_TEXT_PROFILE": "huge"})
+    # The corpus command does not need a profile; `train` will. Either way no traceback.
+    assert "Traceback" not in result.stderr
