@@ -1,0 +1,272 @@
+"""Generators: from noise (or from a begin token) to a sequence of distributions over the vocabulary.
+
+``build_generator(kind, vocab_size, seq_len, **hyperparameters)`` returns a built Keras model:
+
+===============  ================================================  ==============================================
+kind             architecture                                      called as
+===============  ================================================  ==============================================
+``seed``         the course's original design: noise -> Dense ->   ``generator(noise)``: (batch, noise_dim) float32
+                 BatchNorm -> LSTM -> softmax per step             -> probabilities (batch, seq_len, vocab_size)
+``cnn``          WGAN-GP language model (Gulrajani et al., 2017):  same as ``seed``
+                 noise -> Dense -> residual Conv1D -> softmax
+``rnn``          autoregressive LSTM/GRU language model            ``generator(tokens_in)``: (batch, seq_len) int32
+                 (:mod:`~gan_text.models.autoregressive`)          -> logits (batch, seq_len, vocab_size)
+``transformer``  small causal Transformer decoder                  same as ``rnn``
+===============  ================================================  ==============================================
+
+The non-autoregressive kinds (``seed``, ``cnn``) write all positions at once from noise and never
+sample: a GAN's discriminator reads their probabilities directly. The autoregressive kinds write token
+by token; they also ``sample`` token ids and ``gumbel_sample`` differentiably (see autoregressive.py).
+
+Every generator has ``kind``, ``vocab_size``, ``seq_len``, ``hyperparameters`` (a dict), ``summary()``,
+``count_params()`` and ``sample(batch_size, seed=None)`` -> int32 tokens (batch, seq_len) with
+``<pad>`` after the first ``<eos>``; it saves and reloads with :mod:`~gan_text.models.saving`.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from ..errors import GanTextError, one_of
+from ..vocabulary import EOS_ID, PAD_ID, SPECIALS
+
+GENERATORS = ("seed", "rnn", "cnn", "transformer")
+MIN_VOCAB_SIZE = len(SPECIALS) + 1  # the four special tokens and at least one word
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checking hyperparameters: every message says what was wrong and what to pass instead.
+
+def positive_int(name: str, value, minimum: int = 1) -> int:
+    """``value`` as an int if it is a whole number >= ``minimum``; otherwise raise GanTextError."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise GanTextError(f"{name} must be a whole number >= {minimum}, got {value!r}; "
+                           f"pass {name}={max(minimum, 1)} or more")
+    return int(value)
+
+
+def rate(name: str, value) -> float:
+    """``value`` as a float if it lies in [0, 1); otherwise raise GanTextError."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
+        raise GanTextError(f"{name} must be a rate in [0, 1), got {value!r}; pass e.g. {name}=0.1")
+    return float(value)
+
+
+def check_sizes(vocab_size, seq_len) -> tuple[int, int]:
+    """Check ``vocab_size`` (specials + at least one word) and ``seq_len`` (>= 2)."""
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int | np.integer) \
+            or vocab_size < MIN_VOCAB_SIZE:
+        raise GanTextError(f"vocab_size must be a whole number >= {MIN_VOCAB_SIZE} (the "
+                           f"{len(SPECIALS)} special tokens and at least one word), got "
+                           f"{vocab_size!r}; pass len(vocab)")
+    if isinstance(seq_len, bool) or not isinstance(seq_len, int | np.integer) or seq_len < 2:
+        raise GanTextError(f"seq_len must be a whole number >= 2 (a token and <eos>), got "
+                           f"{seq_len!r}; pass the dataset's seq_len (prepared.seq_len)")
+    return int(vocab_size), int(seq_len)
+
+
+def pad_after_eos(tokens):
+    """Replace every id after the first ``<eos>`` of each row by ``<pad>``.
+
+    ``tokens``: int (batch, seq_len) -> int32 (batch, seq_len). The ``<eos>`` itself is kept.
+    """
+    tokens = ops.cast(tokens, "int32")
+    is_eos = ops.cast(ops.equal(tokens, EOS_ID), "int32")
+    eos_before = (ops.cumsum(is_eos, axis=1) - is_eos) > 0
+    return ops.where(eos_before, PAD_ID, tokens)
+
+
+# ---------------------------------------------------------------------------------------------------
+
+class Generator(keras.Model):
+    """Base class: stores ``kind``, ``vocab_size``, ``seq_len`` and ``hyperparameters``; saves and reloads.
+
+    A subclass sets ``kind``, ``DEFAULTS`` (every hyperparameter with its default), ``_check(hp)``
+    (validate and normalise the dict in place) and ``_make_layers(hp)``, and writes ``call``.
+    """
+
+    kind = ""
+    autoregressive = False
+    DEFAULTS: dict = {}
+
+    def __init__(self, vocab_size: int, seq_len: int, *, name: str | None = None,
+                 trainable: bool = True, dtype=None, **hyperparameters):
+        unknown = sorted(set(hyperparameters) - set(self.DEFAULTS))
+        if unknown:
+            raise GanTextError(f"unknown hyperparameter {unknown[0]!r} for the {self.kind} generator; "
+                               f"known: {', '.join(self.DEFAULTS)}")
+        super().__init__(name=name or f"{self.kind}_generator", trainable=trainable, dtype=dtype)
+        self.vocab_size, self.seq_len = check_sizes(vocab_size, seq_len)
+        hp = {**self.DEFAULTS, **hyperparameters}
+        self._check(hp)
+        self.hyperparameters = hp
+        # Draws the randomness of sample(..., seed=None). Keras does not save its state: after a
+        # reload the stream starts afresh (from Python's random state); pass seed= to repeat samples.
+        self.seed_generator = keras.random.SeedGenerator(name="seed_generator")
+        self._make_layers(hp)
+
+    def _check(self, hp: dict) -> None:
+        raise NotImplementedError
+
+    def _make_layers(self, hp: dict) -> None:
+        raise NotImplementedError
+
+    def dummy_input(self):
+        """A batch of one input of the right shape and dtype, used to create the weights."""
+        raise NotImplementedError
+
+    def build(self, input_shape=None):
+        """Create every weight by running ``call`` once on :meth:`dummy_input`."""
+        self.call(self.dummy_input())
+        self.built = True
+
+    def get_config(self):
+        return {"vocab_size": self.vocab_size, "seq_len": self.seq_len, "name": self.name,
+                "trainable": self.trainable, **self.hyperparameters}
+
+
+class NoiseGenerator(Generator):
+    """A non-autoregressive generator: noise (batch, noise_dim) float32 -> probabilities
+    (batch, seq_len, vocab_size) float32, every row a distribution over the vocabulary."""
+
+    @property
+    def noise_dim(self) -> int:
+        return self.hyperparameters["noise_dim"]
+
+    def dummy_input(self):
+        return ops.zeros((1, self.noise_dim), dtype="float32")
+
+    def sample_noise(self, batch_size: int, seed=None):
+        """Standard normal noise, float32 (batch_size, noise_dim).
+
+        ``seed``: an int (the same noise every call), a ``keras.random.SeedGenerator``, or None (this
+        generator's own SeedGenerator: new noise every call, repeatable after ``gt.setup``).
+        """
+        batch_size = positive_int("batch_size", batch_size)
+        return keras.random.normal((batch_size, self.noise_dim),
+                                   seed=self.seed_generator if seed is None else seed)
+
+    def sample(self, batch_size: int, seed=None):
+        """Token ids int32 (batch_size, seq_len): the most likely token at every position of
+        ``generator(noise)``, then ``<pad>`` after the first ``<eos>`` (as in real data)."""
+        probs = self(self.sample_noise(batch_size, seed), training=False)
+        return pad_after_eos(ops.argmax(probs, axis=-1))
+
+
+@keras.saving.register_keras_serializable(package="gan_text")
+class SeedTextGenerator(NoiseGenerator):
+    """The course's original generator: noise -> Dense -> BatchNorm -> LSTM -> softmax per step.
+
+    The Dense layer turns the noise into ``seq_len`` vectors of width ``hidden_dim`` (reshaped to
+    (batch, seq_len, hidden_dim)), BatchNorm normalises them, the LSTM runs over the steps and a
+    Dense softmax layer gives a distribution over the vocabulary at every step.
+
+    Input: noise float32 (batch, noise_dim). Output: probabilities float32 (batch, seq_len, vocab_size).
+    Defaults: ``noise_dim=64``, ``hidden_dim=64``. Pass ``training=True`` while training (BatchNorm).
+    """
+
+    kind = "seed"
+    DEFAULTS = {"noise_dim": 64, "hidden_dim": 64}
+
+    def _check(self, hp):
+        for key in ("noise_dim", "hidden_dim"):
+            hp[key] = positive_int(key, hp[key])
+
+    def _make_layers(self, hp):
+        self.dense = keras.layers.Dense(self.seq_len * hp["hidden_dim"], name="dense")
+        self.norm = keras.layers.BatchNormalization(name="batch_norm")
+        self.reshape = keras.layers.Reshape((self.seq_len, hp["hidden_dim"]))
+        self.lstm = keras.layers.LSTM(hp["hidden_dim"], return_sequences=True, name="lstm")
+        self.out = keras.layers.Dense(self.vocab_size, activation="softmax", name="softmax")
+
+    def call(self, noise, training=None):
+        x = self.norm(self.dense(noise), training=training)
+        return self.out(self.lstm(self.reshape(x)))
+
+
+@keras.saving.register_keras_serializable(package="gan_text")
+class GeneratorResidualBlock(keras.layers.Layer):
+    """WGAN-GP's residual block: ``x + scale * conv(relu(conv(relu(x))))``, shape-preserving.
+
+    Input and output: float32 (batch, seq_len, width).
+    """
+
+    def __init__(self, width: int, kernel_size: int = 5, scale: float = 0.3, **kwargs):
+        super().__init__(**kwargs)
+        self.width, self.kernel_size, self.scale = width, kernel_size, scale
+        self.conv1 = keras.layers.Conv1D(width, kernel_size, padding="same", name="conv1")
+        self.conv2 = keras.layers.Conv1D(width, kernel_size, padding="same", name="conv2")
+
+    def call(self, x):
+        h = self.conv2(ops.relu(self.conv1(ops.relu(x))))
+        return x + self.scale * h
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width, "kernel_size": self.kernel_size,
+                "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="gan_text")
+class CNNGenerator(NoiseGenerator):
+    """The WGAN-GP language-model generator (Gulrajani et al., 2017): no recurrence, no sampling.
+
+    noise -> Dense(seq_len * hidden_dim) -> reshape (seq_len, hidden_dim) -> ``num_blocks`` residual
+    blocks (ReLU, Conv1D, ReLU, Conv1D, added back with weight 0.3) -> Conv1D of width 1 to
+    ``vocab_size`` -> softmax per position.
+
+    Input: noise float32 (batch, noise_dim). Output: probabilities float32 (batch, seq_len, vocab_size).
+    Defaults: ``noise_dim=64``, ``hidden_dim=64``, ``num_blocks=5``, ``kernel_size=5`` (the paper:
+    noise 128, width 512, 5 blocks, kernel 5).
+    """
+
+    kind = "cnn"
+    DEFAULTS = {"noise_dim": 64, "hidden_dim": 64, "num_blocks": 5, "kernel_size": 5}
+
+    def _check(self, hp):
+        for key in ("noise_dim", "hidden_dim", "num_blocks", "kernel_size"):
+            hp[key] = positive_int(key, hp[key])
+
+    def _make_layers(self, hp):
+        self.dense = keras.layers.Dense(self.seq_len * hp["hidden_dim"], name="dense")
+        self.reshape = keras.layers.Reshape((self.seq_len, hp["hidden_dim"]))
+        self.blocks = [GeneratorResidualBlock(hp["hidden_dim"], hp["kernel_size"], name=f"res_{i}")
+                       for i in range(hp["num_blocks"])]
+        self.out = keras.layers.Conv1D(self.vocab_size, 1, name="to_vocab")
+
+    def call(self, noise, training=None):
+        x = self.reshape(self.dense(noise))
+        for block in self.blocks:
+            x = block(x)
+        return ops.softmax(self.out(x), axis=-1)
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def generator_class(kind: str) -> type[Generator]:
+    """The class behind a kind; raises GanTextError listing the known kinds."""
+    classes = {"seed": SeedTextGenerator, "cnn": CNNGenerator,
+               "rnn": autoregressive.RNNGenerator, "transformer": autoregressive.TransformerGenerator}
+    if kind not in classes:
+        raise one_of("generator kind", kind, GENERATORS)
+    return classes[kind]
+
+
+def build_generator(kind: str, vocab_size: int, seq_len: int, **hyperparameters) -> Generator:
+    """Build a generator of the given kind with its weights created.
+
+    ``kind``: one of ``GENERATORS``; ``vocab_size``: ``len(vocab)``; ``seq_len``: ids per sequence.
+    ``hyperparameters``: the kind's own (see each class; unknown names are an error, listing the
+    known ones). Raises GanTextError for an unknown kind or an impossible size.
+    """
+    model = generator_class(kind)(vocab_size, seq_len, **hyperparameters)
+    model(model.dummy_input())
+    return model
+
+
+from . import autoregressive  # noqa: E402  (registers the rnn and transformer classes)
+
+__all__ = ["GENERATORS", "CNNGenerator", "Generator", "GeneratorResidualBlock", "NoiseGenerator",
+           "SeedTextGenerator", "build_generator", "check_sizes", "generator_class", "pad_after_eos",
+           "positive_int", "rate"]
