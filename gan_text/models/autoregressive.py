@@ -30,8 +30,9 @@ from keras import ops
 
 from ..errors import GanTextError, one_of
 from ..vocabulary import BOS_ID, EOS_ID, PAD_ID
-from .generators import Generator, positive_int, rate
+from .generators import Generator
 from .gumbel import gumbel_softmax
+from .hyperparameters import positive_int, rate
 
 NEVER_WRITTEN = (PAD_ID, BOS_ID)
 _NEG = -1e9  # the logit of a token that may not be drawn

@@ -30,6 +30,7 @@ from keras import ops
 
 from ..errors import GanTextError, one_of
 from .discriminator_blocks import EncoderBlock, Highway
+from .hyperparameters import int_tuple, positive_int, rate
 from .input_projection import TokenProjection
 
 DISCRIMINATORS = ("seed", "cnn", "relgan", "rnn", "transformer")
@@ -38,31 +39,10 @@ DISCRIMINATORS = ("seed", "cnn", "relgan", "rnn", "transformer")
 # ---------------------------------------------------------------------------------------------------
 # Checking hyperparameters: every message says what was wrong and what to pass instead.
 
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise GanTextError(f"{name} must be an integer >= {minimum}, got {value!r}; "
-                           f"pass {name}={minimum} or more")
-    return int(value)
-
-
-def _rate(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
-        raise GanTextError(f"{name} must be a rate in [0, 1), got {value!r}; pass e.g. {name}=0.25")
-    return float(value)
-
-
-def _int_tuple(name: str, value) -> tuple[int, ...]:
-    values = (value,) if isinstance(value, int) else tuple(value) if isinstance(value, list | tuple) else ()
-    if not values or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values):
-        raise GanTextError(f"{name} must be a positive integer or a non-empty list of them, got {value!r}; "
-                           f"pass e.g. {name}=(2, 3, 4, 5)")
-    return tuple(int(v) for v in values)
-
-
 def _filters(hp: dict, seq_len: int) -> None:
     """Check and normalise ``filter_sizes`` / ``num_filters`` of the convolutional kinds."""
-    hp["filter_sizes"] = _int_tuple("filter_sizes", hp["filter_sizes"])
-    hp["num_filters"] = _int_tuple("num_filters", hp["num_filters"])
+    hp["filter_sizes"] = int_tuple("filter_sizes", hp["filter_sizes"])
+    hp["num_filters"] = int_tuple("num_filters", hp["num_filters"])
     if len(hp["num_filters"]) == 1:
         hp["num_filters"] *= len(hp["filter_sizes"])
     if len(hp["num_filters"]) != len(hp["filter_sizes"]):
@@ -92,8 +72,8 @@ class Discriminator(keras.Model):
             raise GanTextError(f"unknown hyperparameter {unknown[0]!r} for the {self.kind} discriminator; "
                                f"known: {', '.join(self.DEFAULTS)}")
         super().__init__(name=name or f"{self.kind}_discriminator", trainable=trainable, dtype=dtype)
-        self.vocab_size = _positive_int("vocab_size", vocab_size, minimum=2)
-        self.seq_len = _positive_int("seq_len", seq_len, minimum=2)
+        self.vocab_size = positive_int("vocab_size", vocab_size, minimum=2)
+        self.seq_len = positive_int("seq_len", seq_len, minimum=2)
         hp = {**self.DEFAULTS, **hyperparameters}
         self._check(hp)
         self.hyperparameters = hp
@@ -140,7 +120,7 @@ class SeedDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("emb_dim", "hidden_dim"):
-            hp[key] = _positive_int(key, hp[key])
+            hp[key] = positive_int(key, hp[key])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
@@ -172,9 +152,9 @@ class CNNDiscriminator(Discriminator):
     DEFAULTS = {"emb_dim": 64, "filter_sizes": (2, 3, 4, 5), "num_filters": (32,), "dropout": 0.25}
 
     def _check(self, hp):
-        hp["emb_dim"] = _positive_int("emb_dim", hp["emb_dim"])
+        hp["emb_dim"] = positive_int("emb_dim", hp["emb_dim"])
         _filters(hp, self.seq_len)
-        hp["dropout"] = _rate("dropout", hp["dropout"])
+        hp["dropout"] = rate("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
@@ -214,9 +194,9 @@ class RelGANDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("num_rep", "emb_dim", "hidden_dim"):
-            hp[key] = _positive_int(key, hp[key])
+            hp[key] = positive_int(key, hp[key])
         _filters(hp, self.seq_len)
-        hp["dropout"] = _rate("dropout", hp["dropout"])
+        hp["dropout"] = rate("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["num_rep"] * hp["emb_dim"], name="projection")
@@ -257,12 +237,12 @@ class RNNDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("emb_dim", "hidden_dim"):
-            hp[key] = _positive_int(key, hp[key])
+            hp[key] = positive_int(key, hp[key])
         if hp["cell"] not in self.CELLS:
             raise one_of("cell", hp["cell"], self.CELLS)
         if not isinstance(hp["bidirectional"], bool):
             raise GanTextError(f"bidirectional must be True or False, got {hp['bidirectional']!r}")
-        hp["dropout"] = _rate("dropout", hp["dropout"])
+        hp["dropout"] = rate("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
@@ -293,11 +273,11 @@ class TransformerDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("emb_dim", "num_heads", "num_layers", "ff_dim"):
-            hp[key] = _positive_int(key, hp[key])
+            hp[key] = positive_int(key, hp[key])
         if hp["emb_dim"] % hp["num_heads"]:
             raise GanTextError(f"emb_dim={hp['emb_dim']} is not divisible by num_heads={hp['num_heads']}; "
                                "choose emb_dim as a multiple of num_heads")
-        hp["dropout"] = _rate("dropout", hp["dropout"])
+        hp["dropout"] = rate("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")

@@ -31,6 +31,7 @@ from keras import ops
 
 from ..errors import GanTextError, one_of
 from ..vocabulary import EOS_ID, PAD_ID, SPECIALS
+from .hyperparameters import positive_int, rate
 
 GENERATORS = ("seed", "rnn", "cnn", "transformer")
 MIN_VOCAB_SIZE = len(SPECIALS) + 1  # the four special tokens and at least one word
@@ -38,21 +39,6 @@ MIN_VOCAB_SIZE = len(SPECIALS) + 1  # the four special tokens and at least one w
 
 # ---------------------------------------------------------------------------------------------------
 # Checking hyperparameters: every message says what was wrong and what to pass instead.
-
-def positive_int(name: str, value, minimum: int = 1) -> int:
-    """``value`` as an int if it is a whole number >= ``minimum``; otherwise raise GanTextError."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise GanTextError(f"{name} must be a whole number >= {minimum}, got {value!r}; "
-                           f"pass {name}={max(minimum, 1)} or more")
-    return int(value)
-
-
-def rate(name: str, value) -> float:
-    """``value`` as a float if it lies in [0, 1); otherwise raise GanTextError."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
-        raise GanTextError(f"{name} must be a rate in [0, 1), got {value!r}; pass e.g. {name}=0.1")
-    return float(value)
-
 
 def check_sizes(vocab_size, seq_len) -> tuple[int, int]:
     """Check ``vocab_size`` (specials + at least one word) and ``seq_len`` (>= 2)."""
