@@ -9,7 +9,9 @@ computes them, averaged over sentences, and fast enough for 10,000 x 10,000 sent
     self_bleu(samples, 4)                # leave-one-out Self-BLEU-4
     print(bleu_report(hypotheses, references, protocol="relgan"))
 
-The algorithm and its proof of exactness live in :mod:`gan_text.metrics.bleu_exact`.
+The algorithm and its proof of exactness live in :mod:`gan_text.metrics.bleu_exact`. Diversity (distinct-n,
+duplicates, novelty) is in :mod:`~gan_text.metrics.diversity`; fidelity to real text (n-gram JSD, MS-Jaccard,
+length distance) in :mod:`~gan_text.metrics.fidelity`.
 """
 
 from .bleu_exact import (
@@ -25,8 +27,32 @@ from .bleu_exact import (
     sentence_bleus,
     sentence_self_bleus,
 )
+from .diversity import (
+    DIVERSITY_NS,
+    distinct_n,
+    distinct_scores,
+    diversity_scores,
+    duplicate_rate,
+    ngram_counts,
+    novelty,
+    unique_ngrams_per_sentence,
+)
+from .fidelity import (
+    JSD_NS,
+    MS_JACCARD_NS,
+    fidelity_scores,
+    length_distance,
+    ms_jaccard,
+    ms_jaccard_scores,
+    multiset_jaccard,
+    ngram_jsd,
+    ngram_jsd_scores,
+)
 
 __all__ = [
+    "DIVERSITY_NS", "JSD_NS", "MS_JACCARD_NS", "distinct_n", "distinct_scores", "diversity_scores",
+    "duplicate_rate", "fidelity_scores", "length_distance", "ms_jaccard", "ms_jaccard_scores",
+    "multiset_jaccard", "ngram_counts", "ngram_jsd", "ngram_jsd_scores", "novelty", "unique_ngrams_per_sentence",
     "DEFAULT_NS", "PROTOCOLS", "BleuReport", "Protocol", "bleu", "bleu_report", "bleu_scores",
     "self_bleu", "self_bleu_scores", "sentence_bleus", "sentence_self_bleus",
 ]

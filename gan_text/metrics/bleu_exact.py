@@ -34,42 +34,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..errors import GanTextError, one_of
+from .inputs import ngram_orders, token_lists
 
 DEFAULT_NS = (2, 3, 4, 5)
 EPSILON = 0.1  # nltk's SmoothingFunction().method1 default
 
 
 # ----------------------------------------------------------------------------- input checks
-
-def _token_lists(sentences, what: str) -> list[tuple]:
-    """Check that ``sentences`` is a list of token lists and return it as a list of tuples."""
-    hint = "tokenise first, e.g. gt.text.tokenize_corpus(sentences)"
-    if isinstance(sentences, (str, bytes)):
-        raise GanTextError(f"{what} is one string, not a list of token lists; {hint}")
-    if not isinstance(sentences, Iterable):
-        raise GanTextError(f"{what} must be a list of token lists, not {type(sentences).__name__}")
-    out = []
-    for i, sentence in enumerate(sentences):
-        if isinstance(sentence, (str, bytes)):
-            raise GanTextError(f"{what}[{i}] is a string ({str(sentence)[:30]!r}), not a list of "
-                               f"tokens; {hint}")
-        if not isinstance(sentence, Iterable):
-            raise GanTextError(f"{what}[{i}] must be a list of tokens, not {type(sentence).__name__}")
-        out.append(tuple(sentence))
-    return out
-
-
-def _orders(ns) -> tuple[int, ...]:
-    ns = (ns,) if isinstance(ns, (int, np.integer)) else tuple(ns)
-    if not ns or any(not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1 for n in ns):
-        raise GanTextError(f"n-gram orders must be whole numbers >= 1, e.g. ns=(2, 3, 4, 5); got {ns!r}")
-    return tuple(int(n) for n in ns)
-
 
 # ----------------------------------------------------------------------------- n-gram counting
 
@@ -184,9 +160,9 @@ def sentence_bleus(hypotheses, references, ns=DEFAULT_NS) -> dict[int, np.ndarra
     Equal to ``[sentence_bleu(references, h, (1/n,)*n, smoothing_function=method1) for h in hyps]``
     from nltk, computed once for all orders. Returns ``{n: array of one score per hypothesis}``.
     """
-    ns = _orders(ns)
-    hyps = _token_lists(hypotheses, "hypotheses")
-    refs = _token_lists(references, "references")
+    ns = ngram_orders(ns)
+    hyps = token_lists(hypotheses, "hypotheses")
+    refs = token_lists(references, "references")
     if not refs:
         raise GanTextError("the reference set is empty; pass at least one tokenised reference sentence")
     counts = _Counts(hyps + refs, max(ns))
@@ -202,8 +178,8 @@ def sentence_self_bleus(sentences, ns=DEFAULT_NS, n_hypotheses: int | None = Non
     Sentence i is scored as by nltk with ``references = sentences[:i] + sentences[i+1:]``. Only the
     first ``n_hypotheses`` sentences are scored (None: all), but each against all the others.
     """
-    ns = _orders(ns)
-    sents = _token_lists(sentences, "sentences")
+    ns = ngram_orders(ns)
+    sents = token_lists(sentences, "sentences")
     if len(sents) < 2:
         raise GanTextError(f"Self-BLEU needs at least 2 sentences (each is scored against the others); "
                            f"got {len(sents)}")
@@ -314,8 +290,8 @@ def bleu_report(hypotheses: Sequence, references: Sequence, protocol: str = "tex
     """
     if protocol not in PROTOCOLS:
         raise one_of("BLEU protocol", protocol, PROTOCOLS)
-    hyps = _token_lists(hypotheses, "hypotheses")
-    refs = _token_lists(references, "references")
+    hyps = token_lists(hypotheses, "hypotheses")
+    refs = token_lists(references, "references")
     cut = PROTOCOLS[protocol].n_hypotheses
     scored = hyps if cut is None else hyps[:cut]
     bleus = bleu_scores(scored, refs, ns)
