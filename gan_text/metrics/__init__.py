@@ -11,7 +11,9 @@ computes them, averaged over sentences, and fast enough for 10,000 x 10,000 sent
 
 The algorithm and its proof of exactness live in :mod:`gan_text.metrics.bleu_exact`. Diversity (distinct-n,
 duplicates, novelty) is in :mod:`~gan_text.metrics.diversity`; fidelity to real text (n-gram JSD, MS-Jaccard,
-length distance) in :mod:`~gan_text.metrics.fidelity`.
+length distance) in :mod:`~gan_text.metrics.fidelity`. Likelihoods (NLL-oracle, NLL-test, NLL-div, LM and
+reverse-LM scores) are in :mod:`~gan_text.metrics.likelihood`, the Frechet embedding distance in
+:mod:`~gan_text.metrics.embedding`, and the temperature sweep in :mod:`~gan_text.metrics.sweep`.
 """
 
 from .bleu_exact import (
@@ -37,6 +39,13 @@ from .diversity import (
     novelty,
     unique_ngrams_per_sentence,
 )
+from .embedding import (
+    POOLINGS,
+    frechet_distance,
+    frechet_embedding_distance,
+    gaussian_fit,
+    sentence_embeddings,
+)
 from .fidelity import (
     JSD_NS,
     MS_JACCARD_NS,
@@ -48,8 +57,28 @@ from .fidelity import (
     ngram_jsd,
     ngram_jsd_scores,
 )
+from .likelihood import (
+    LM_SETTINGS,
+    classifier_scores,
+    grammar_scores,
+    lm_score,
+    nll_div,
+    nll_oracle,
+    nll_test,
+    oracle_ids,
+    oracle_scores,
+    perplexity,
+    reference_lm_dir,
+    reverse_lm_score,
+    train_reference_lm,
+)
+from .sweep import model_sampler, real_data_row, score_samples, temperature_sweep
 
 __all__ = [
+    "LM_SETTINGS", "POOLINGS", "classifier_scores", "frechet_distance", "frechet_embedding_distance", "gaussian_fit",
+    "grammar_scores", "lm_score", "model_sampler", "nll_div", "nll_oracle", "nll_test", "oracle_ids", "oracle_scores",
+    "perplexity", "real_data_row", "reference_lm_dir", "reverse_lm_score", "score_samples", "sentence_embeddings",
+    "temperature_sweep", "train_reference_lm",
     "DIVERSITY_NS", "JSD_NS", "MS_JACCARD_NS", "distinct_n", "distinct_scores", "diversity_scores",
     "duplicate_rate", "fidelity_scores", "length_distance", "ms_jaccard", "ms_jaccard_scores",
     "multiset_jaccard", "ngram_counts", "ngram_jsd", "ngram_jsd_scores", "novelty", "unique_ngrams_per_sentence",
