@@ -1,6 +1,11 @@
 """The command line: ``python -m gan_text COMMAND ...`` (``--help`` on every command).
 
 - ``corpus NAME|PATH``: statistics and a few samples of a corpus.
+- ``train [--corpus ...] [--recipe ...] [--steps N] [--out DIR] [--resume]``: train a recipe into a run
+  directory (see :func:`gan_text.training.runs.train`), then print a metrics table.
+- ``generate RUN_DIR [-n 20] [--temperature T] [--seed S]``: sentences from a saved run.
+- ``evaluate RUN_DIR [--protocol texygen] [--n N] [--temperature T] [--seed S] [--lm]``: score a run's samples
+  next to real data (see :func:`gan_text.evaluation.evaluate_run`); writes ``metrics.csv`` and a plot.
 
 A user mistake prints one line on stderr (``error: ...``) and exits with status 2; no traceback.
 """
@@ -37,6 +42,146 @@ def _corpus_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whole(text: str | None, option: str, minimum: int) -> int | None:
+    """An option's text as a whole number >= ``minimum`` (None stays None); GanTextError otherwise.
+
+    The training commands check numbers here rather than in argparse so that a mistake is one line.
+    """
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise GanTextError(f"{option} must be a whole number >= {minimum}, got {text!r}; "
+                           f"pass e.g. {option} {max(minimum, 20)}")
+    return value
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise GanTextError(f"{option} must be a number, got {text!r}; pass e.g. {option} 1.0") from None
+
+
+def _metrics_table(summary) -> str:
+    def fmt(value):
+        if value != value:  # NaN: not measured in this phase
+            return "-"
+        return f"{value:.0f}" if float(value).is_integer() and abs(value) >= 1 else f"{value:.3g}"
+
+    return summary.apply(lambda column: column.map(fmt)).to_string()
+
+
+def _train_command(args: argparse.Namespace) -> int:
+    from .session import setup
+    from .training.runs import train
+
+    seed = _whole(args.seed, "--seed", 0)
+    setup(0 if seed is None else seed, quiet=True)  # op determinism: repeatable runs and exact resume
+    run = train(args.corpus, args.recipe, out=args.out, resume=args.resume,
+                steps=_whole(args.steps, "--steps", 1), seed=seed,
+                eval_every=_whole(args.eval_every, "--eval-every", 1),
+                checkpoint_every=_whole(args.checkpoint_every, "--checkpoint-every", 1),
+                n_print=_whole(args.samples, "--samples", 0),
+                verbose=1 if sys.stdout.isatty() and not args.quiet else 2)  # no bars in a pipe or log
+    summary = run.summary()
+    if not summary.empty:
+        print("\nmetrics at the end of each phase:")
+        print(_metrics_table(summary))
+    _print_evaluation(run)
+    print(f"\nrun directory: {run.run_dir}")
+    print(f"more sentences: python -m gan_text generate {run.run_dir} -n 20")
+    return 0
+
+
+def _print_evaluation(run, **options) -> None:
+    """Evaluate a run (a Run or its folder), print the table and say which files were written."""
+    from .evaluation import evaluate_run, format_table
+
+    frame = evaluate_run(run, progress=None if sys.stderr.isatty() else False, **options)
+    print("\nevaluation:")
+    print(format_table(frame))
+    written = ", ".join(str(path) for path in frame.attrs.get("files", []))
+    print(f"written: {written} ({frame.attrs['seconds']:.0f} s)")
+
+
+def _evaluate_command(args: argparse.Namespace) -> int:
+    _print_evaluation(args.run_dir, protocol=args.protocol, n=_whole(args.n, "--n", 2),
+                      temperature=_number(args.temperature, "--temperature"),
+                      seed=_whole(args.seed, "--seed", 0), lm=args.lm)
+    return 0
+
+
+def _generate_command(args: argparse.Namespace) -> int:
+    from .training.runs import load_run
+
+    n = _whole(args.n, "-n", 1)
+    temperature = _number(args.temperature, "--temperature")
+    seed = _whole(args.seed, "--seed", 0)
+    run = load_run(args.run_dir)
+    for sentence in run.generate(n, temperature=temperature, seed=seed):
+        print(sentence or "(empty sentence)")
+    return 0
+
+
+def _add_train_commands(commands) -> None:
+    train = commands.add_parser(
+        "train", help="train a recipe and save the run (samples, history, checkpoints)",
+        description="Train a text GAN (or the MLE baseline) and write a run directory: config, vocabulary, "
+                    "checkpoints, samples at every evaluation point, history.csv and plots. With no options: "
+                    "RelGAN on the grammar corpus, sized by GAN_TEXT_PROFILE (default course: a few "
+                    "minutes on a CPU). Stop with Ctrl-C and continue with --resume.")
+    train.add_argument("--corpus", metavar="NAME|PATH", default=None,
+                       help="grammar (default), oracle, coco, emnlp_news, shakespeare or a text file")
+    train.add_argument("--recipe", metavar="NAME", default=None,
+                       help="relgan (default), seqgan, wgan_gp, seed or mle")
+    train.add_argument("--steps", metavar="N", help="adversarial steps (mle: all steps) instead of the profile's")
+    train.add_argument("--out", metavar="DIR", default=None,
+                       help="run directory (default runs/<recipe>-<corpus>-<time>); never overwritten")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out DIR from its last checkpoint")
+    train.add_argument("--seed", metavar="S", help="seed of the run (default 0)")
+    train.add_argument("--eval-every", metavar="N", help="steps between evaluations (default: 5 per phase)")
+    train.add_argument("--checkpoint-every", metavar="N",
+                       help="steps between checkpoints (default: at every evaluation)")
+    train.add_argument("--samples", metavar="N", default="3", help="sentences shown per evaluation (default 3)")
+    train.add_argument("--quiet", action="store_true", help="no progress bars, only a few lines per evaluation")
+    train.set_defaults(run=_train_command)
+
+    generate = commands.add_parser(
+        "generate", help="print sentences from a saved run",
+        description="Reload the models of a run directory (its last checkpoint) and print generated sentences, "
+                    "one per line.")
+    generate.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `train`")
+    generate.add_argument("-n", metavar="N", default="20", help="how many sentences (default 20)")
+    generate.add_argument("--temperature", metavar="T", default="1.0",
+                          help="sampling temperature: < 1 safer, > 1 wilder, 0 greedy (default 1.0)")
+    generate.add_argument("--seed", metavar="S", default="0", help="seed: the same seed, the same sentences (default 0)")
+    generate.set_defaults(run=_generate_command)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score a saved run's samples next to real data",
+        description="Reload a run directory (its last checkpoint) and its corpus, generate N sentences and score "
+                    "them next to real test sentences: BLEU-2..5 under a protocol, Self-BLEU-2..5, distinct-n, "
+                    "duplicates, novelty, MS-Jaccard, NLL-test, and the grammatical fraction or NLL-oracle where "
+                    "the corpus's true model is known. Prints a table; writes metrics.csv and "
+                    "plots/evaluation.png into the run directory.")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `train`")
+    evaluate.add_argument("--protocol", metavar="NAME", default="texygen",
+                          help="BLEU protocol: texygen (every sample, default), relgan (the first 100) or textgan "
+                               "(the first 200)")
+    evaluate.add_argument("--n", metavar="N", default=None,
+                          help="how many sentences to generate (default: n_eval of the run's profile)")
+    evaluate.add_argument("--temperature", metavar="T", default="1.0", help="sampling temperature (default 1.0)")
+    evaluate.add_argument("--seed", metavar="S", default="0", help="sampling seed (default 0)")
+    evaluate.add_argument("--lm", action="store_true",
+                          help="also the LM score: trains a reference LM on the real data once (cached; slow)")
+    evaluate.set_defaults(run=_evaluate_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m gan_text``."""
     parser = argparse.ArgumentParser(
@@ -56,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--samples", type=_positive, default=5, help="how many sentences to show (default 5)")
     corpus.add_argument("--seed", type=int, default=0, help="seed for generated corpora and the samples shown")
     corpus.set_defaults(run=_corpus_command)
+    _add_train_commands(commands)
     return parser
 
 

@@ -193,7 +193,9 @@ def plot_history(history, columns=None, ax=None, title: str | None = "Training l
     for column in columns:
         ax.plot(frame[x], frame[column], marker=".", label=column)
     if "phase" in frame.columns and frame["phase"].nunique() > 1:
-        for phase, start in frame.groupby("phase", sort=False)[x].min().items():
+        on_total = x == "total_step" and "step" in frame.columns  # a phase starts where its own step count is 0
+        starts = frame["total_step"] - frame["step"] if on_total else frame[x]
+        for phase, start in starts.groupby(frame["phase"], sort=False).min().items():
             ax.axvline(start, color="grey", lw=0.8, ls=":")
             ax.annotate(str(phase), (start, 1.0), xycoords=("data", "axes fraction"),
                         fontsize="small", va="top", ha="left", color="grey")

@@ -1,12 +1,37 @@
-"""Adversarial training. For now: the loss zoo (see :mod:`gan_text.training.losses`).
+"""Training: recipes, the GAN engines, the loss zoo and the runner.
 
-- ``get_loss(name)`` / ``LOSSES``: ``minimax``, ``non_saturating``, ``least_squares``, ``wasserstein``,
-  ``wgan_gp``, ``hinge``, ``relativistic``, ``relativistic_average``; each a ``GANLoss`` with
-  ``d_loss(real_logits, fake_logits)`` and ``g_loss(real_logits, fake_logits)``.
-- ``gradient_penalty(critic, real, fake, seed_generator)`` for WGAN-GP, ``clip_weights(model, limit)``
-  for WGAN, ``loss_curves()`` for plotting every loss against the discriminator's logit.
+- ``train(corpus, recipe, ...)``: the package's main job (``python -m gan_text train``); writes a run directory with
+  config, vocabulary, checkpoints, samples and ``history.csv``, and resumes exactly. ``load_run(run_dir)`` reloads one.
+- ``build_recipe(name, data, cfg)``: ``relgan`` (default), ``seqgan``, ``wgan_gp``, ``seed``, ``mle``; each a list of
+  phases (compiled Keras models trained with ``fit``).
+- ``TextGAN``: a generator and a discriminator trained against each other (one graph per step); ``SeqGAN``: policy
+  gradients with Monte-Carlo rollouts.
+- The loss zoo: ``get_loss(name)`` / ``LOSSES`` (minimax, non_saturating, least_squares, wasserstein, wgan_gp, hinge,
+  relativistic, relativistic_average), ``gradient_penalty``, ``clip_weights``, ``loss_curves``.
+- Inverse-temperature schedules for Gumbel-softmax: ``beta_at``.
+
+Submodules that need TensorFlow are imported on first use, so ``import gan_text.training.losses`` stays cheap.
 """
+
+from __future__ import annotations
+
+import importlib
 
 from .losses import LOSSES, GANLoss, clip_weights, get_loss, gradient_penalty, loss_curves
 
-__all__ = ["LOSSES", "GANLoss", "clip_weights", "get_loss", "gradient_penalty", "loss_curves"]
+_LAZY = {
+    "train": "runs", "load_run": "runs", "Run": "runs",
+    "build_recipe": "recipes", "RECIPES": "recipes", "DEFAULT_RECIPE": "recipes", "recipe_settings": "recipes",
+    "TextGAN": "textgan", "SeqGAN": "seqgan", "rollout_rewards": "rollout",
+    "beta_at": "schedules", "BETA_SCHEDULES": "schedules", "schedule_table": "schedules",
+    "relgan_beta_at": "schedules",
+    "Phase": "phases", "Recipe": "phases",
+}
+
+__all__ = ["LOSSES", "GANLoss", "clip_weights", "get_loss", "gradient_penalty", "loss_curves", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'gan_text.training' has no attribute {name!r}")

@@ -1,0 +1,378 @@
+"""Runs: train a recipe into a run directory, resume it after an interruption, reload it to generate.
+
+::
+
+    from gan_text.training.runs import train, load_run
+    run = train("grammar", "relgan")                  # writes runs/relgan-grammar-<time>/
+    run = train(out=run.run_dir, resume=True)          # continues from the last checkpoint
+    run = load_run("runs/relgan-grammar-...")          # the models of the last checkpoint
+    run.generate(5, temperature=1.0, seed=0)           # five sentences
+
+:func:`train` is the loop behind ``python -m gan_text train`` and the notebooks. For each phase of the
+recipe (:mod:`gan_text.training.phases`) it calls ``phase.model.fit`` on an endless, shuffled dataset of
+the training sentences, one *epoch* per evaluation interval (``eval_every`` steps). At every evaluation
+point the :class:`~gan_text.training.callbacks.SampleLogger` generates and scores sentences and adds a
+row to ``history.csv``; checkpoints are written every ``checkpoint_every`` steps and at the end of every
+phase; a NaN or infinite loss stops everything with a message naming the step (the last good checkpoint
+stays as it was). The layout of the run directory is described in :mod:`gan_text.training.rundir`.
+
+**Exact resume.** A checkpoint holds every variable, optimizer state and random-generator state
+(:mod:`gan_text.training.checkpoints`). The batches come from ``make_dataset(..., repeat=True, seed=...)``
+with the run's seed, and a resumed phase skips the batches it already used, so, on a CPU with op
+determinism (``gt.setup``), an interrupted and resumed run ends with the same weights as one that ran
+straight through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from ..config import Profile
+from ..config import profile as get_profile
+from ..dataset import Prepared, decode_batch, prepare
+from ..errors import GanTextError, one_of
+from ..vocabulary import Vocabulary
+from . import checkpoints as ckpt
+from . import rundir
+from .runner import Runner
+
+CORPUS_SEED = 0  # built-in corpora are generated with this seed: every run sees the same sentences
+EVALS_PER_PHASE = 5  # default evaluation points per phase (eval_every = ceil(steps / 5))
+
+
+# --- what a run is ----------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Run:
+    """A trained (or partly trained) run: its folder, settings, models and history.
+
+    ``recipe``: the models, restored from ``checkpoint``; ``data``: the vocabulary and sizes (from
+    :func:`load_run` its token arrays are empty); ``history``: one row per evaluation point.
+    """
+
+    run_dir: Path
+    config: dict
+    recipe: object
+    data: Prepared
+    history: pd.DataFrame
+    checkpoint: Path | None
+
+    def generate(self, n: int = 20, temperature: float = 1.0, seed: int | None = 0) -> list[str]:
+        """``n`` generated sentences as readable strings (same ``seed``, same sentences)."""
+        return decode_batch(self.recipe.sample(n, temperature, seed), self.data.vocab, self.data.level)
+
+    def summary(self) -> pd.DataFrame:
+        """The last evaluation row of every phase, one column per phase (losses and scores as rows)."""
+        if self.history.empty:
+            return pd.DataFrame()
+        last = self.history.groupby("phase", sort=False).tail(1).set_index("phase")
+        return last.drop(columns=["total_step"], errors="ignore").T.dropna(how="all")
+
+    def __repr__(self) -> str:
+        where = self.checkpoint.name if self.checkpoint is not None else "no checkpoint"
+        return (f"Run('{self.run_dir}', recipe={self.config.get('recipe')!r}, "
+                f"corpus={self.config.get('corpus')!r}, checkpoint={where!r})")
+
+
+# --- resolving the settings ------------------------------------------------------------------------------
+
+def _builder(recipe, saved_name: str | None = None) -> Callable:
+    """A recipe name or a builder ``f(data, cfg, seed=0, **overrides) -> Recipe`` -> the builder.
+
+    ``saved_name``: the recipe name read from a run directory (a custom builder must be passed again).
+    """
+    if callable(recipe):
+        return recipe
+    from . import recipes
+
+    if recipe not in recipes.RECIPES:
+        if saved_name is not None:
+            raise GanTextError(f"the run was trained with your own recipe {saved_name!r}; pass its builder "
+                               f"function again (recipe=my_builder)")
+        raise one_of("recipe", recipe, recipes.RECIPES)
+    return functools.partial(recipes.build_recipe, recipe)
+
+
+def _default_recipe() -> str:
+    from .recipes import DEFAULT_RECIPE
+
+    return DEFAULT_RECIPE
+
+
+def _corpus_source(corpus) -> tuple[object, str]:
+    """(what load_corpus takes, the config's name for it): a name, an absolute path, or a Corpus."""
+    if hasattr(corpus, "train") and hasattr(corpus, "level"):
+        return corpus, str(corpus.name)
+    if not isinstance(corpus, str | Path):
+        raise GanTextError(f"corpus must be a name (grammar, oracle, coco, ...), a path to a text file or "
+                           f"a Corpus, not {type(corpus).__name__}")
+    from ..corpora import known_corpora
+
+    name = str(corpus)
+    if name not in known_corpora() and Path(name).expanduser().exists():
+        name = str(Path(name).expanduser().resolve())
+    return name, name
+
+
+def _corpus_label(name: str) -> str:
+    return Path(name).stem if ("/" in name or "\\" in name or Path(name).suffix) else name
+
+
+def _profile(value) -> Profile:
+    if value is None:
+        return get_profile()
+    if isinstance(value, Profile):
+        return value
+    if isinstance(value, dict):
+        return Profile(**value)
+    return get_profile(value)
+
+
+def _apply_steps(recipe, cfg: Profile, overrides: dict, steps) -> tuple[Profile, dict]:
+    """A named recipe takes ``steps`` as its ``steps`` setting (adversarial steps; for ``mle`` all of its
+    steps); a builder function finds it in ``cfg.steps``."""
+    if steps is None:
+        return cfg, overrides
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise GanTextError(f"steps must be a whole number >= 1, got {steps!r}; pass e.g. steps=100")
+    if isinstance(recipe, str):
+        return cfg, {**overrides, "steps": int(steps)}
+    return cfg.replace(steps=int(steps)), overrides
+
+
+def _interval(value, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise GanTextError(f"{name} must be a whole number >= 1, got {value!r}; pass e.g. {name}=50")
+    return int(value)
+
+
+def _load_data(corpus_source, cfg: Profile):
+    from ..corpora import load_corpus
+
+    corpus = corpus_source if not isinstance(corpus_source, str) else load_corpus(
+        corpus_source, n_train=cfg.n_train, n_test=cfg.n_test, seed=CORPUS_SEED)
+    return corpus, prepare(corpus)
+
+
+# --- training -------------------------------------------------------------------------------------------
+
+def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resume: bool = False,
+          profile=None, seed: int | None = None, eval_every: int | None = None,
+          checkpoint_every: int | None = None, n_eval: int | None = None, n_print: int = 3,
+          temperature: float = 1.0, verbose: int = 1, evaluate: Callable | None = None,
+          callbacks=(), **overrides) -> Run:
+    """Train ``recipe`` on ``corpus`` into the run directory ``out``; returns the :class:`Run`.
+
+    - ``corpus``: a name (``grammar``, the default; ``oracle``, ``coco``, ...), a text file, or a Corpus.
+    - ``recipe``: ``relgan`` (the default), ``seqgan``, ``wgan_gp``, ``seed``, ``mle``, or a builder
+      ``f(data, cfg, seed=0, **overrides) -> Recipe``. ``overrides`` go to the builder.
+    - ``out``: the run directory (default ``runs/<recipe>-<corpus>-<time>``); it must be new or empty
+      unless ``resume``. ``resume=True`` continues the run in ``out`` from its last checkpoint; settings
+      left out are taken from the saved run, settings given must match it.
+    - ``steps``: adversarial steps (for ``mle``: training steps) instead of the profile's.
+    - ``profile``: a Profile or its name (default: ``gt.profile()``); ``seed``: the run's seed (default 0).
+    - ``eval_every``: steps between evaluation points (default: 5 per phase); ``checkpoint_every``: steps
+      between checkpoints (default: at every evaluation point); every phase also ends with a checkpoint.
+    - ``n_eval`` sentences (default ``cfg.n_eval``) are generated at ``temperature`` at every evaluation
+      point, ``n_print`` of them printed; ``evaluate(sentences) -> {name: float}`` adds scores (e.g. BLEU).
+    - ``verbose``: 0 silent, 1 a progress bar per interval plus a few lines per evaluation point, 2 only
+      the lines. ``callbacks``: more Keras callbacks for every ``fit``.
+
+    For bit-exact repeatability call ``gt.setup(seed)`` first (op determinism); this function seeds
+    Python, NumPy and Keras with ``seed`` itself.
+    """
+    started = time.time()
+    if resume and out is None:
+        raise GanTextError("resume needs the run directory to continue: pass --out DIR (out=...)")
+    run_dir = Path(out) if out is not None else None
+    saved = rundir.read_config(run_dir) if resume else None
+    if run_dir is not None and not resume:
+        rundir.check_new_run_dir(run_dir)
+    eval_every, checkpoint_every = _interval(eval_every, "eval_every"), _interval(checkpoint_every, "checkpoint_every")
+    settings = _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir)
+    cfg, seed = settings.cfg, settings.seed
+
+    keras.utils.set_random_seed(seed)
+    corpus_obj, data = _load_data(settings.corpus, cfg)
+    built = settings.builder(data, cfg, seed=seed, **settings.overrides)
+    config = {
+        "recipe": built.name, "corpus": settings.corpus_name, "corpus_seed": CORPUS_SEED, "seed": seed,
+        "corpus_source": "name" if isinstance(settings.corpus, str) else "object",
+        "level": data.level, "profile": dataclasses.asdict(cfg), "overrides": settings.overrides,
+        "seq_len": data.seq_len, "vocab_size": data.vocab_size,
+        "phases": [{"name": p.name, "steps": int(p.steps)} for p in built.phases],
+        "recipe_config": rundir.jsonable(built.config, "the recipe's config"),
+    }
+    if run_dir is None:
+        run_dir = rundir.default_run_dir(built.name, _corpus_label(settings.corpus_name))
+    root = run_dir / ckpt.CHECKPOINTS_DIR
+    variables, optimizers = ckpt.recipe_state(built)
+    if saved is not None:
+        start_phase, start_step, rows = _restore(run_dir, saved, config, data, variables, optimizers, verbose)
+    else:
+        start_phase, start_step, rows = 0, 0, []
+        config["versions"] = rundir.versions()
+        config["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        rundir.write_config(run_dir, config)
+        data.vocab.save(run_dir / rundir.VOCAB_FILE)
+
+    runner = Runner(run_dir, built, data, corpus_obj, cfg, seed, variables, optimizers, rows,
+                    n_eval=n_eval or cfg.n_eval, n_print=n_print, temperature=temperature,
+                    verbose=verbose, evaluate=evaluate, callbacks=list(callbacks))
+    if verbose:
+        plan = " + ".join(f"{p.name} {p.steps}" for p in built.phases)
+        print(f"{built.name} on {settings.corpus_name} ({cfg.name} profile, seed {seed}): {plan} steps -> {run_dir}")
+    try:
+        if saved is None:  # score the untrained model, and a first checkpoint to resume from
+            runner.evaluate_and_save(0, built.phases[0].name if built.phases else "start", 0)
+        for index, phase in enumerate(built.phases):
+            if index < start_phase:
+                continue
+            every = eval_every or max(1, math.ceil(phase.steps / EVALS_PER_PHASE))
+            runner.run_phase(index, phase, start_step if index == start_phase else 0, every,
+                             checkpoint_every or every)
+    except KeyboardInterrupt:
+        runner.plot()
+        print(f"\ninterrupted; the last checkpoint is {ckpt.latest_checkpoint(root)}; continue with "
+              f"train(out='{run_dir}', resume=True) or `python -m gan_text train --out {run_dir} --resume`",
+              file=sys.stderr)
+        raise
+    runner.plot()
+    if verbose:
+        print(f"done in {time.time() - started:.0f} s; run directory: {run_dir}")
+    return Run(run_dir, rundir.read_config(run_dir), built, data, rundir.history_frame(runner.rows),
+               ckpt.latest_checkpoint(root))
+
+
+@dataclasses.dataclass
+class _Settings:
+    corpus: object  # a name or absolute path for load_corpus, or a Corpus
+    corpus_name: str
+    builder: Callable
+    cfg: Profile
+    seed: int
+    overrides: dict
+
+
+def _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir) -> _Settings:
+    """What :func:`train` was asked for, completed from the saved run (``saved``) when resuming, and
+    checked against it where that is possible before any work."""
+    if saved is not None:
+        if corpus is None and saved.get("corpus_source") == "object":
+            raise GanTextError(f"the run in '{run_dir}' was trained on a Corpus object; pass the same corpus "
+                               f"to resume it")
+        corpus = saved["corpus"] if corpus is None else corpus
+        if recipe is None:
+            recipe = saved["recipe"]
+            _builder(recipe, saved_name=recipe)  # a custom builder must be given again
+        seed = saved["seed"] if seed is None else seed
+        profile = saved["profile"] if profile is None else profile
+        overrides = {**saved.get("overrides", {}), **overrides}
+    corpus = "grammar" if corpus is None else corpus
+    recipe = _default_recipe() if recipe is None else recipe
+    seed = 0 if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise GanTextError(f"seed must be a whole number, got {seed!r}; pass e.g. seed=0")
+    builder = _builder(recipe)
+    cfg, overrides = _apply_steps(recipe, _profile(profile), overrides, steps)
+    corpus, corpus_name = _corpus_source(corpus)
+    settings = _Settings(corpus, corpus_name, builder, cfg, int(seed),
+                         rundir.jsonable(overrides, "recipe overrides"))
+    if saved is not None:
+        early = {"corpus": corpus_name, "seed": settings.seed, "profile": dataclasses.asdict(cfg),
+                 **({"recipe": recipe} if isinstance(recipe, str) else {})}
+        rundir.check_resumable(run_dir, saved, early, keys=tuple(early))
+    return settings
+
+
+def _restore(run_dir: Path, saved: dict, config: dict, data, variables, optimizers, verbose) -> tuple:
+    """Check that the rebuilt run matches the saved one, restore its latest checkpoint and return
+    ``(phase index, step within the phase, history rows up to the checkpoint)``."""
+    rundir.check_resumable(run_dir, saved, config)
+    if Vocabulary.load(run_dir / rundir.VOCAB_FILE) != data.vocab:
+        raise GanTextError(f"the corpus gives another vocabulary than the one saved in '{run_dir}' (the "
+                           f"corpus file changed?); resume with the same corpus or start a new run")
+    latest = ckpt.latest_checkpoint(run_dir / ckpt.CHECKPOINTS_DIR)
+    if latest is None:
+        raise GanTextError(f"'{run_dir}' has no checkpoint to resume from; delete it and start again, "
+                           f"or train into another --out folder")
+    meta = ckpt.restore_checkpoint(latest, variables, optimizers)
+    if verbose:
+        print(f"Resuming '{run_dir}' from checkpoint {latest.name}")
+    rows = rundir.read_history(run_dir)[:int(meta.get("history_rows", 0))]
+    return int(meta.get("phase_index", 0)), int(meta["step"]), rows
+
+
+# --- reloading -----------------------------------------------------------------------------------------
+
+def load_run(run_dir, recipe: Callable | None = None, checkpoint: str | None = None) -> Run:
+    """Rebuild a run's models from its ``config.json`` and ``vocab.json`` and restore a checkpoint.
+
+    ``checkpoint``: a folder name under ``checkpoints/`` (default: the latest). ``recipe``: the builder
+    the run was trained with, needed only for a run made with your own builder function. The corpus is
+    not reloaded: ``run.data`` has the vocabulary and ``seq_len`` and no sentences.
+    """
+    run_dir = Path(run_dir)
+    config = rundir.read_config(run_dir)
+    vocab = Vocabulary.load(run_dir / rundir.VOCAB_FILE)
+    root = run_dir / ckpt.CHECKPOINTS_DIR
+    folder = root / checkpoint if checkpoint is not None else ckpt.latest_checkpoint(root)
+    if folder is None or not (folder / ckpt.META_FILE).is_file():
+        raise GanTextError(f"'{run_dir}' has no checkpoint{' ' + repr(checkpoint) if checkpoint else ''}; "
+                           f"train it first (python -m gan_text train --out {run_dir} --resume)")
+    seq_len = int(config["seq_len"])
+    empty = np.zeros((0, seq_len), dtype=np.int32)
+    no_rows = _empty_report(seq_len)
+    data = Prepared(vocab, empty, empty, seq_len, config.get("level", "word"), no_rows, no_rows)
+    builder = _builder(recipe if recipe is not None else config["recipe"], saved_name=config["recipe"])
+    built = _rebuild(builder, data, config, run_dir)
+    variables, optimizers = ckpt.recipe_state(built)
+    ckpt.restore_checkpoint(folder, variables, optimizers)
+    history = rundir.history_frame(rundir.read_history(run_dir))
+    return Run(run_dir, config, built, data, history, folder)
+
+
+def _rebuild(builder, data, config: dict, run_dir: Path):
+    """The run's recipe built again. If a default of the recipe changed since the run was trained, the
+    saved value is passed as an override; a difference that remains is an error naming the setting."""
+    seed, cfg, overrides = int(config["seed"]), Profile(**config["profile"]), dict(config.get("overrides", {}))
+    saved = config.get("recipe_config", {})
+    keras.utils.set_random_seed(seed)
+    built = builder(data, cfg, seed=seed, **overrides)
+    now = rundir.jsonable(built.config, "the recipe's config")
+    changed = {k: v for k, v in saved.items() if k in now and now[k] != v and not isinstance(v, dict)}
+    if changed:
+        try:
+            keras.utils.set_random_seed(seed)
+            built = builder(data, cfg, seed=seed, **{**overrides, **changed})
+            now = rundir.jsonable(built.config, "the recipe's config")
+        except (GanTextError, TypeError):
+            pass  # not settings one can pass (a builder's TypeError: no such argument): reported below
+    found = rundir.first_difference(saved, now, "recipe_config")
+    if found:
+        name, old, new = found
+        raise GanTextError(f"cannot rebuild the models of '{run_dir}': {name} was {old!r} when it was trained "
+                           f"but is {new!r} now (another gan_text version?); use the version that trained it")
+    return built
+
+
+def _empty_report(seq_len: int):
+    from ..dataset import TruncationReport
+
+    return TruncationReport(0, 0, 0, seq_len)
+
+
+__all__ = ["CORPUS_SEED", "Run", "load_run", "train"]

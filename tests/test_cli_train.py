@@ -1,0 +1,148 @@
+"""`python -m gan_text train` and `generate`: end to end in a subprocess (smoke profile, a few steps), and
+every user mistake as one line on stderr with exit status 2 (in-process, to stay fast)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO
+from test_runs import Interrupt
+
+import gan_text as gt
+from gan_text.cli import main
+from gan_text.training.runs import train
+
+
+def run_cli(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GAN_TEXT_PROFILE": "smoke", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "-m", "gan_text", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A relgan run on the grammar corpus (the defaults) with 2 adversarial steps, and its stdout."""
+    run_dir = tmp_path_factory.mktemp("cli") / "run"
+    result = run_cli("train", "--steps", "2", "--out", str(run_dir), "--samples", "2")
+    assert result.returncode == 0, result.stderr
+    return run_dir, result.stdout
+
+
+def test_train_with_defaults_writes_a_run_and_prints_samples_and_metrics(trained):
+    run_dir, out = trained
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["recipe"], config["corpus"], config["profile"]["name"]) == ("relgan", "grammar", "smoke")
+    assert config["overrides"] == {"steps": 2} and config["recipe_config"]["steps"] == 2
+    assert "relgan on grammar (smoke profile, seed 0)" in out
+    assert "adversarial step 2/2 |" in out and "d_loss" in out
+    table = out.split("metrics at the end of each phase:\n", 1)[1]
+    assert table.splitlines()[0].split() == ["phase", "pretrain", "adversarial"]
+    for row in ("grammatical_fraction", "duplicate_rate", "nll", "d_loss", "g_loss"):
+        assert any(line.startswith(row) for line in table.splitlines()), row
+    assert f"run directory: {run_dir}" in out
+    assert "━" not in out  # no progress bars when stdout is not a terminal
+    history = pd.read_csv(run_dir / "history.csv")
+    assert history["phase"].iloc[-1] == "adversarial" and history["step"].iloc[-1] == 2
+    latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
+    assert latest["checkpoint"] == "adversarial-000002"
+
+
+def test_generate_prints_readable_sentences_repeatably(trained, capsys):
+    run_dir, _ = trained
+    first = run_cli("generate", str(run_dir), "-n", "6", "--temperature", "0.8", "--seed", "3")
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert len(lines) == 6 and all(line.strip() for line in lines)
+    vocab = set(json.loads((run_dir / "vocab.json").read_text())["tokens"])
+    assert all(set(line.split()) <= vocab for line in lines if line != "(empty sentence)")
+    # The same seed gives the same sentences (here in-process: no second TensorFlow start-up).
+    assert main(["generate", str(run_dir), "-n", "6", "--temperature", "0.8", "--seed", "3"]) == 0
+    assert capsys.readouterr().out == first.stdout
+
+
+def test_an_interrupted_run_resumed_from_the_command_line_ends_like_the_straight_run(trained, tmp_path,
+                                                                                     monkeypatch, capsys):
+    """The default recipe (RelGAN: pre-training, then Gumbel-softmax adversarial steps with two optimizers
+    and a beta schedule), stopped by Ctrl-C in the adversarial phase and resumed with --resume, ends with
+    exactly the weights, optimizer states and history of the uninterrupted run of the `trained` fixture."""
+    straight_dir, _ = trained
+    monkeypatch.setenv("GAN_TEXT_PROFILE", "smoke")
+    cut_dir = tmp_path / "cut"
+    gt.setup(0, quiet=True)  # as the command does
+    with pytest.raises(KeyboardInterrupt):  # the same settings as the fixture's command line
+        train(out=cut_dir, steps=2, verbose=0, callbacks=[Interrupt(after=18)])  # 16 + 2 steps
+    assert json.loads((cut_dir / "checkpoints" / "latest.json").read_text())["checkpoint"] == "adversarial-000001"
+    keras.backend.clear_session()
+    capsys.readouterr()
+
+    assert main(["train", "--out", str(cut_dir), "--resume"]) == 0
+    assert f"Resuming '{cut_dir}' from checkpoint adversarial-000001" in capsys.readouterr().out
+    a, b = (np.load(d / "checkpoints" / "adversarial-000002" / "state.npz", allow_pickle=False)
+            for d in (straight_dir, cut_dir))
+    assert a.files == b.files and any(key.startswith("opt_") for key in a.files)
+    for key in a.files:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    pd.testing.assert_frame_equal(pd.read_csv(straight_dir / "history.csv"), pd.read_csv(cut_dir / "history.csv"))
+
+
+def one_line_error(capsys, *args) -> str:
+    assert main(list(args)) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_train_refuses_to_overwrite_or_resume_with_other_settings(trained, capsys, monkeypatch):
+    run_dir, _ = trained
+    monkeypatch.setenv("GAN_TEXT_PROFILE", "smoke")
+    assert "already holds a run; continue it with --resume" in one_line_error(capsys, "train", "--out", str(run_dir))
+    assert "seed was 0 in the saved run but is 5 now" in one_line_error(
+        capsys, "train", "--out", str(run_dir), "--resume", "--seed", "5")
+    assert "recipe was 'relgan' in the saved run but is 'mle' now" in one_line_error(
+        capsys, "train", "--out", str(run_dir), "--resume", "--recipe", "mle")
+
+
+def test_generate_errors_are_one_line(trained, capsys, tmp_path):
+    run_dir, _ = trained
+    assert "no run directory" in one_line_error(capsys, "generate", str(tmp_path / "missing"))
+    assert "-n must be a whole number >= 1, got '0'" in one_line_error(capsys, "generate", str(run_dir), "-n", "0")
+    assert "-n must be a whole number >= 1, got 'ten'" in one_line_error(capsys, "generate", str(run_dir), "-n", "ten")
+    assert "--temperature must be a number" in one_line_error(
+        capsys, "generate", str(run_dir), "--temperature", "hot")
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("config.json", "vocab.json"):
+        shutil.copy(run_dir / name, bare / name)
+    assert "has no checkpoint" in one_line_error(capsys, "generate", str(bare))
+    assert "is not a run directory" in one_line_error(capsys, "generate", str(tmp_path))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("train", "--recipe", "gan"), "error: unknown recipe 'gan'; known: relgan, seqgan, wgan_gp, seed, mle"),
+    (("train", "--corpus", "cocoa", "--recipe", "mle"), "error: unknown corpus 'cocoa'; known: grammar, oracle"),
+    (("train", "--steps", "0"), "error: --steps must be a whole number >= 1, got '0'"),
+    (("train", "--resume"), "error: resume needs the run directory to continue"),
+])
+def test_train_mistakes_are_one_line(args, message, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("GAN_TEXT_PROFILE", "smoke")
+    monkeypatch.chdir(tmp_path)
+    assert one_line_error(capsys, *args).startswith(message)
+    assert not (tmp_path / "runs").exists()  # nothing written
+
+
+def test_help_describes_the_training_commands(capsys):
+    for command, words in (("train", ("--resume", "--recipe", "GAN_TEXT_PROFILE")), ("generate", ("RUN_DIR", "-n"))):
+        with pytest.raises(SystemExit) as exit_:
+            main([command, "--help"])
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        assert all(word in out for word in words)
