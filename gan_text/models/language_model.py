@@ -30,6 +30,7 @@ from ..errors import GanTextError
 from ..vocabulary import PAD_ID
 from .autoregressive import teacher_forcing_inputs
 from .generators import positive_int
+from .gradients import dense_gradients
 
 
 def token_nll(tokens, logits):
@@ -129,7 +130,7 @@ class LanguageModel(keras.Model):
             nll, mask = self._nll(data, training=True)
             loss = ops.sum(nll) / ops.maximum(ops.sum(mask), 1.0)
         variables = self.generator.trainable_variables
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        self.optimizer.apply(dense_gradients(tape.gradient(loss, variables)), variables)
         return self._update_metrics(nll, mask)
 
     def test_step(self, data):

@@ -22,6 +22,7 @@ import tensorflow as tf
 from ..errors import GanTextError, one_of
 from ..models.discriminators import build_discriminator
 from ..models.generators import build_generator, positive_int
+from ..models.gradients import dense_gradients
 from ..models.language_model import LanguageModel
 from .losses import get_loss
 from .phases import Phase, Recipe
@@ -64,7 +65,7 @@ class _DiscriminatorTraining(keras.Model):
             fake_logits = self.discriminator(fake, training=True)
             loss = _BCE.d_loss(real_logits, fake_logits)
         variables = self.discriminator.trainable_variables
-        optimizer.apply(tape.gradient(loss, variables), variables)
+        optimizer.apply(dense_gradients(tape.gradient(loss, variables)), variables)
         return loss, _accuracy(real_logits, fake_logits)
 
     def call(self, tokens, training=None):
@@ -217,7 +218,7 @@ class SeqGAN(_DiscriminatorTraining):
         with tf.GradientTape() as tape:
             g_loss = policy_gradient_loss(self.generator, fake, rewards, self.baseline)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
+        self.g_optimizer.apply(dense_gradients(tape.gradient(g_loss, variables)), variables)
         self.update_rollout()
 
         fakes = sample_graph(self.generator, batch * self.d_steps,  # one loop for all d_steps

@@ -46,6 +46,7 @@ from keras import ops
 from ..dataset import to_onehot
 from ..errors import GanTextError
 from ..models.generators import positive_int
+from ..models.gradients import dense_gradients
 from .losses import clip_weights, get_loss, gradient_penalty
 from .schedules import beta_at, check_schedule
 
@@ -60,17 +61,6 @@ def replica_seed(seed_generator) -> tf.Tensor:
     context = tf.distribute.get_replica_context()
     replica = context.replica_id_in_sync_group if context is not None else 0
     return tf.random.experimental.stateless_fold_in(seed, tf.cast(replica, tf.int64))
-
-
-def dense_gradients(gradients: list) -> list:
-    """Gradients with every ``tf.IndexedSlices`` (from an embedding lookup) made a dense tensor.
-
-    A batch that repeats a token gives its embedding row one slice per occurrence. Keras 3's Adam
-    squares those slices one by one, so its second moment gets ``sum(g_i ** 2)`` instead of
-    ``(sum g_i) ** 2``; summing the slices first gives the textbook update (and the same numbers as a
-    one-hot matrix product would).
-    """
-    return [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in gradients]
 
 
 def _replica_scale() -> float:
@@ -347,4 +337,4 @@ def _check_pair(generator, discriminator) -> None:
                            f"build both for the same prepared data")
 
 
-__all__ = ["TextGAN", "dense_gradients", "replica_seed"]
+__all__ = ["TextGAN", "replica_seed"]
