@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "atomic", "config", "errors", "session",
-    "corpora", "text", "vocabulary", "dataset", "corruption", "stats", "models", "training", "metrics", "plots",
+    "corpora", "text", "vocabulary", "dataset", "corruption", "stats", "models", "training", "metrics", "evaluation", "plots",
 }
 
 __all__ = ["GanTextError", "Profile", "profile", "setup", "show_source", *sorted(_SUBMODULES)]

@@ -139,6 +139,7 @@ def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, tempe
     from .dataset import prepare
     from .models.autoregressive import AutoregressiveGenerator
     from .text import tokenize_corpus
+    from .vocabulary import UNK_ID
 
     _check(protocol, n, temperature, seed)
     start = time.perf_counter()
@@ -186,7 +187,8 @@ def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, tempe
         real["nll_test"] = math.nan
         if lm:
             stage(stages.index("LM score"))
-            _lm_scores(model, real, tokens, data.train_tokens[:n], data, config)
+            known = data.test_tokens[~(data.test_tokens == UNK_ID).any(axis=1)]  # real rows the LM can read
+            _lm_scores(model, real, tokens, known[:n], data, config)
         stage(len(stages) - 1)
         frame = _frame(run, model, real, protocol, n, temperature, seed, len(test))
         frame.attrs["seconds"] = time.perf_counter() - start
@@ -208,7 +210,8 @@ def _oracle_scores(oracle, sentences: list[list[str]]) -> dict[str, float]:
 
 
 def _lm_scores(model: dict, real: dict, tokens, real_sample, data, config: dict) -> None:
-    """Add ``lm_score`` to both rows: an LSTM trained on the real train split (once; cached) judges them."""
+    """Add ``lm_score`` to both rows: an LSTM trained on the real train split (once; cached) judges the samples
+    and ``real_sample``, test rows without ``<unk>`` (a word outside the vocabulary cannot be judged fairly)."""
     from .config import Profile
     from .metrics import lm_score, train_reference_lm
 
@@ -216,7 +219,7 @@ def _lm_scores(model: dict, real: dict, tokens, real_sample, data, config: dict)
     reference = train_reference_lm(data, cfg, seed=int(config["seed"]) + 1, verbose=False,
                                    name=Path(str(config["corpus"])).stem)
     model["lm_score"] = lm_score(tokens, reference)
-    real["lm_score"] = lm_score(real_sample, reference)  # train rows: the judge has seen them (optimistic)
+    real["lm_score"] = lm_score(real_sample, reference)
 
 
 def _frame(run, model: dict, real: dict, protocol, n, temperature, seed, n_refs) -> pd.DataFrame:
@@ -237,7 +240,12 @@ def _frame(run, model: dict, real: dict, protocol, n, temperature, seed, n_refs)
     frame.index.name = "name"
     order = [*INFO, *[c for c in LABELS if c in frame.columns]]
     frame = frame[order + [c for c in frame.columns if c not in order]]
-    frame.attrs.update(headers=headers, protocol=protocol, run_dir=str(run.run_dir),
+    notes = []
+    if rows["real"]["n"] < n:
+        notes.append(f"note: the test split has only {rows['real']['n']:,} sentences, so the real row scores fewer "
+                     f"than {n:,}; Self-BLEU and distinct-n depend on the count: compare with --n "
+                     f"{rows['real']['n']} or less")
+    frame.attrs.update(headers=headers, notes=notes, protocol=protocol, run_dir=str(run.run_dir),
                        title=(f"{name} on {run.config.get('corpus')} ({run.config['profile']['name']} profile, "
                               f"seed {run.config.get('seed')}), checkpoint {info['checkpoint']}: {n} samples "
                               f"at temperature {float(temperature):g}, sampling seed {int(seed)}"))
@@ -264,7 +272,7 @@ def format_table(frame: pd.DataFrame) -> str:
                          index=[LABELS.get(c, (c, ""))[0] for c in scores])
     table["better"] = [LABELS.get(c, (c, ""))[1] for c in scores]
     table.index.name = "score"
-    return "\n".join([*lines, table.to_string()])
+    return "\n".join([*lines, table.to_string(), *frame.attrs.get("notes", [])])
 
 
 # --- files --------------------------------------------------------------------------------------------
@@ -290,12 +298,12 @@ def write_evaluation(run_dir, frame: pd.DataFrame) -> list[Path]:
     """Merge ``frame`` into ``metrics.csv`` (same key -> replaced) and redraw ``plots/evaluation.png``."""
     run_dir = Path(run_dir)
     old = read_metrics(run_dir)
-    if not old.empty and set(KEYS[1:]) <= set(old.columns):
-        new = set(_key(frame))
-        old = old[[key not in new for key in _key(old)]]
-        merged = pd.concat([old, frame]) if not old.empty else frame
-    else:
-        merged = frame
+    if not old.empty and not set(KEYS[1:]) <= set(old.columns):
+        raise GanTextError(f"'{run_dir / METRICS_FILE}' was not written by evaluate (it has no "
+                           f"{', '.join(KEYS[1:])} columns); move it away and evaluate again")
+    new = set(_key(frame))
+    old = old[[key not in new for key in _key(old)]] if not old.empty else old
+    merged = pd.concat([old, frame]) if not old.empty else frame
     buffer = io.StringIO()
     merged.to_csv(buffer, index=True, index_label="name")
     csv = write_text(run_dir / METRICS_FILE, buffer.getvalue())
