@@ -22,7 +22,8 @@ from .losses import LOSSES, GANLoss, clip_weights, get_loss, gradient_penalty, l
 _LAZY = {
     "train": "runs", "load_run": "runs", "Run": "runs",
     "build_recipe": "recipes", "RECIPES": "recipes", "DEFAULT_RECIPE": "recipes", "recipe_settings": "recipes",
-    "TextGAN": "textgan", "SeqGAN": "seqgan", "rollout_rewards": "rollout",
+    "TextGAN": "textgan", "SeqGAN": "seqgan", "rollout_rewards": "rollout", "complete": "rollout",
+    "policy_gradient_loss": "rollout", "prob_real": "rollout",
     "beta_at": "schedules", "BETA_SCHEDULES": "schedules", "schedule_table": "schedules",
     "relgan_beta_at": "schedules",
     "Phase": "phases", "Recipe": "phases",
