@@ -3,7 +3,10 @@
 Run from the repository root::
 
     python benchmarks/seed_loop_speed.py                      # vocab 5000, seq_len 20, batch 64, LSTM 128
-    python benchmarks/seed_loop_speed.py --xla --rounds 7     # also time jit_compile=True
+    python benchmarks/seed_loop_speed.py --xla --rounds 9     # also time jit_compile=True
+    python benchmarks/seed_loop_speed.py --steps-per-execution 10   # also time 10 steps per graph call
+    python benchmarks/seed_loop_speed.py --intra-op 2 --inter-op 1  # TensorFlow's thread pools (both loops)
+    python benchmarks/seed_loop_speed.py --quick              # tiny sizes: checks that the script runs
 
 One step = the discriminator trained on a real batch and on a fake batch, then the generator trained
 once, on the same models (``seed`` generator and discriminator, ``--hidden-dim`` wide LSTMs, embedding
@@ -18,15 +21,34 @@ once, on the same models (``seed`` generator and discriminator, ``--hidden-dim``
   outside the timing: the naive loop's best case.
 - ``compiled``: :class:`gan_text.training.textgan.TextGAN` with ``split_d_update=True`` trained by
   ``fit`` on the integer batch: one graph per step, the real batch read by an embedding lookup.
-- ``compiled+xla`` (with ``--xla``): the same with ``jit_compile=True``.
+- ``compiled, N steps per call`` (with ``--steps-per-execution N``): the same graph run N times per
+  call from Python (``compile(steps_per_execution=N)``), which removes the per-step Python overhead.
+- ``compiled + XLA`` (with ``--xla``): the same with ``jit_compile=True``.
 
 Timing: all variants in one process, a warm-up first (tracing), then ``--rounds`` rounds in which each
-variant runs ``--steps`` steps in turn (alternating, so that a busy machine slows them alike); the
-median over rounds is reported (and the best round, less sensitive to other work on the machine). Correctness: from identical weights and identical noise, the naive
-and compiled loops run ``--check-steps`` steps and their outputs (generator probabilities, and the
-discriminator's logits) must agree to 1e-5. The script also checks what the Keras 2 idiom does
-WITHOUT the toggling: under Keras 3 the discriminator's ``train_on_batch``, traced while frozen, never
-changes its weights. Last, a breakdown of one compiled step into its parts says where the time goes.
+variant runs ``--steps`` steps in turn (alternating, so that a busy machine slows them alike). The table
+gives the median over rounds, the best round (less sensitive to other work on the machine) and two
+speed-ups over the first row: the ratio of the medians, and the median of the per-round ratios (each
+round's variants ran back to back, so this one cancels slow drifts of the machine's load).
+``--intra-op`` / ``--inter-op`` set TensorFlow's thread pools before anything runs: they apply to both
+loops alike. Correctness: from identical weights and identical noise, the naive and each compiled loop
+run ``--check-steps`` steps and their outputs (generator probabilities, and the discriminator's logits)
+must agree to 1e-5. Fusing the discriminator's two updates into one (``split_d_update=False``: one
+update on the real + fake loss) would save work but is other math (the fake batch is then scored by the
+weights before the real batch's update, not after): the script prints how far it lands from the naive
+loop. It also checks what the Keras 2 idiom does WITHOUT the toggling: under Keras 3 the
+discriminator's ``train_on_batch``, traced while frozen, never changes its weights.
+
+Last, where one compiled step's time goes: each part of the step timed alone as its own graph (median
+of ``--repeats`` calls), then the step's work grouped by kind (the eight matrix products with a
+vocabulary-sized side, the LSTM passes, the softmax layer's element-wise work, Adam), each kind's time
+being (one call timed alone) x (calls per step).
+
+In Python (``benchmarks/speed_report.py`` does this)::
+
+    import seed_loop_speed
+    result = seed_loop_speed.measure(seed_loop_speed.parse_args(["--rounds", "9"]))
+    result["speedup"]          # median naive (one-hot each step) time / median compiled time
 
 This is the only file of the project allowed to use ``trainable = False`` with ``train_on_batch``.
 """
@@ -51,6 +73,11 @@ from gan_text.training.textgan import TextGAN, replica_seed  # noqa: E402
 from gan_text.vocabulary import EOS_ID  # noqa: E402
 
 LR, BETA_1, SEED = 2e-4, 0.5, 0
+TOLERANCE = 1e-5  # "same math": largest allowed |naive - compiled| after check_steps steps
+NAIVE, NAIVE_ONCE, COMPILED = ("naive, real batch made one-hot each step",
+                               "naive, real one-hot made once (untimed)", "compiled train_step (fit)")
+QUICK = {"vocab_size": 60, "seq_len": 6, "batch_size": 8, "hidden_dim": 8, "emb_dim": 8, "noise_dim": 8,
+         "steps": 2, "rounds": 2, "warmup": 1, "check_steps": 3, "repeats": 2}
 
 
 def make_models(args):
@@ -115,27 +142,44 @@ def noise_stream(args):
     return draw
 
 
-def compiled_gan(generator, discriminator, jit_compile=False):
-    gan = TextGAN(generator, discriminator, loss="non_saturating", split_d_update=True, seed=SEED)
-    gan.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=jit_compile)
+def compiled_gan(generator, discriminator, jit_compile=False, steps_per_execution=1, split_d_update=True):
+    gan = TextGAN(generator, discriminator, loss="non_saturating", split_d_update=split_d_update, seed=SEED)
+    gan.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=jit_compile,
+                steps_per_execution=steps_per_execution)
     return gan
+
+
+def compiled_variants(args) -> dict[str, dict]:
+    """The compiled variants to time: label -> keywords of :func:`compiled_gan`."""
+    variants = {COMPILED: {}}
+    if args.steps_per_execution > 1:
+        variants[f"compiled, {args.steps_per_execution} steps per call (fit)"] = {
+            "steps_per_execution": args.steps_per_execution}
+    if args.xla:
+        variants["compiled + XLA (fit)"] = {"jit_compile": True}
+    return variants
 
 
 # --- checks ------------------------------------------------------------------------------------------
 
-def check_equal(args, tokens) -> dict:
-    """Same weights, same noise, ``check_steps`` steps each way: max |difference| of the outputs."""
+def check_equal(args, tokens, **compile_options) -> dict:
+    """Same weights, same noise, ``check_steps`` steps each way: max |difference| of the outputs.
+
+    With ``steps_per_execution=N`` every call runs N steps, so both loops run ``check_steps`` rounded
+    up to a multiple of N.
+    """
+    steps = check_steps(args, compile_options)
     generator, discriminator = make_models(args)
     naive_g, naive_d = make_models(args)
     naive_g.set_weights(generator.get_weights())
     naive_d.set_weights(discriminator.get_weights())
-    gan = compiled_gan(generator, discriminator)
+    gan = compiled_gan(generator, discriminator, **compile_options)
     naive = NaiveLoop(naive_g, naive_d, args)
     draw = noise_stream(args)
     onehot = to_onehot(tokens, args.vocab_size)
-    for _ in range(args.check_steps):
+    for _ in range(steps):
         naive.step(onehot, draw(), draw())
-    gan.fit(tf.data.Dataset.from_tensors(tokens).repeat(), steps_per_epoch=args.check_steps, verbose=0)
+    gan.fit(tf.data.Dataset.from_tensors(tokens).repeat(), steps_per_epoch=steps, verbose=0)
     probe_noise = np.random.default_rng(1).standard_normal((args.batch_size, args.noise_dim)).astype(np.float32)
     diffs = {
         "generator probabilities": np.abs(naive_g(probe_noise, training=False).numpy()
@@ -147,6 +191,12 @@ def check_equal(args, tokens) -> dict:
             generator.get_weights() + discriminator.get_weights(), strict=True)),
     }
     return {name: float(value) for name, value in diffs.items()}
+
+
+def check_steps(args, compile_options: dict) -> int:
+    """``--check-steps`` rounded up to a multiple of the variant's steps per execution."""
+    per_call = compile_options.get("steps_per_execution", 1)
+    return -(-args.check_steps // per_call) * per_call
 
 
 def frozen_idiom_trains_d(args, tokens) -> bool:
@@ -161,49 +211,85 @@ def frozen_idiom_trains_d(args, tokens) -> bool:
 
 # --- timing ------------------------------------------------------------------------------------------------
 
+def time_rounds(runners: dict, rounds: int, warmup: int) -> dict[str, list[float]]:
+    """Seconds of each runner per round: ``warmup`` untimed calls each, then ``rounds`` alternating rounds."""
+    for run in runners.values():  # warm-up: tracing and first-call costs
+        for _ in range(warmup):
+            run()
+    seconds = {label: [] for label in runners}
+    for _ in range(rounds):
+        for label, run in runners.items():
+            start = time.perf_counter()
+            run()
+            seconds[label].append(time.perf_counter() - start)
+    return seconds
+
+
+def speed_table(seconds: dict[str, list[float]], steps: int) -> pd.DataFrame:
+    """One row per runner: steps/s and ms/step (median round), best ms/step, speed-ups over rows 1 and 2.
+
+    ``speed-up``: the first row's median time / this row's; ``paired``: the median over rounds of the
+    same ratio taken within each round; ``vs one-hot once``: over the second row's median time.
+    """
+    labels = list(seconds)
+    first, second = seconds[labels[0]], seconds[labels[min(1, len(labels) - 1)]]
+    rows = []
+    for label, times in seconds.items():
+        median = statistics.median(times)
+        paired = statistics.median(a / b for a, b in zip(first, times, strict=True))
+        rows.append({"loop": label, "steps/s": round(steps / median, 2), "ms/step": round(1000 * median / steps, 1),
+                     "best ms/step": round(1000 * min(times) / steps, 1),
+                     "speed-up": round(statistics.median(first) / median, 2), "paired": round(paired, 2),
+                     "vs one-hot once": round(statistics.median(second) / median, 2)})
+    return pd.DataFrame(rows)
+
+
 def time_variants(args, tokens) -> pd.DataFrame:
+    """The speed table of the naive rows and every compiled variant (see :func:`speed_table`)."""
     draw = noise_stream(args)
     noises = [draw() for _ in range(2 * args.steps)]
     dataset = tf.data.Dataset.from_tensors(tokens).repeat()
     onehot_once = to_onehot(tokens, args.vocab_size)
-    runners = {}
-
-    g, d = make_models(args)
-    naive = NaiveLoop(g, d, args)
+    naive = NaiveLoop(*make_models(args), args)
 
     def run_naive(onehot_each_step):
         for i in range(args.steps):
             real = to_onehot(tokens, args.vocab_size) if onehot_each_step else onehot_once
             naive.step(real, noises[2 * i], noises[2 * i + 1])
 
-    runners["naive, real batch made one-hot each step"] = lambda: run_naive(True)
-    runners["naive, real one-hot made once (untimed)"] = lambda: run_naive(False)
-    variants = [("compiled train_step (fit)", False)] + ([("compiled + XLA (fit)", True)] if args.xla else [])
-    for label, jit in variants:
-        gan = compiled_gan(*make_models(args), jit_compile=jit)
+    runners = {NAIVE: lambda: run_naive(True), NAIVE_ONCE: lambda: run_naive(False)}
+    for label, options in compiled_variants(args).items():
+        gan = compiled_gan(*make_models(args), **options)
         runners[label] = lambda gan=gan: gan.fit(dataset, steps_per_epoch=args.steps, verbose=0)
-
-    for run in runners.values():  # warm-up: tracing and first-call costs
-        for _ in range(args.warmup):
-            run()
-    seconds = {label: [] for label in runners}
-    for _ in range(args.rounds):
-        for label, run in runners.items():
-            start = time.perf_counter()
-            run()
-            seconds[label].append(time.perf_counter() - start)
-    medians = {label: args.steps / statistics.median(times) for label, times in seconds.items()}
-    first, second = list(medians.values())[:2]
-    rows = []
-    for label, rate in medians.items():
-        rows.append({"loop": label, "steps/s": round(rate, 2), "ms/step": round(1000 / rate, 1),
-                     "best ms/step": round(1000 * min(seconds[label]) / args.steps, 1),
-                     "speed-up": round(rate / first, 2), "vs one-hot once": round(rate / second, 2)})
-    return pd.DataFrame(rows)
+    return speed_table(time_rounds(runners, args.rounds, args.warmup), args.steps)
 
 
-def breakdown(args, tokens) -> pd.DataFrame:
-    """Milliseconds of each part of one compiled step, each part timed alone as its own graph."""
+# --- where the time goes ------------------------------------------------------------------------------------
+
+def median_ms(fn, repeats: int) -> float:
+    """Median milliseconds of ``fn`` compiled as one graph (three untimed calls first); results fetched."""
+    graph = tf.function(fn)
+
+    def call():
+        tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, graph())
+
+    for _ in range(3):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def breakdown(args, tokens) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Where one compiled step's time goes: (parts of the step, kinds of work), median milliseconds.
+
+    Parts: each part of the step timed alone as its own graph. Kinds: one call of each kind of work timed
+    alone, times the number of such calls in one step (the step runs some of them at the same time, so
+    the kinds may add up to more than the whole step).
+    """
     generator, discriminator = make_models(args)
     gan = compiled_gan(generator, discriminator)
     real = tf.constant(tokens)
@@ -236,21 +322,146 @@ def breakdown(args, tokens) -> pd.DataFrame:
         "Adam update of G alone": lambda: g_opt.apply(g_grads, g_vars),
         "whole compiled step": lambda: gan.train_step(real),
     }
+    part_ms = {label: median_ms(fn, args.repeats) for label, fn in parts.items()}
+    part_rows = pd.DataFrame({"part": list(part_ms), "ms": [round(ms, 2) for ms in part_ms.values()]})
+    adam_ms = {"Adam update of D": (part_ms["Adam update of D alone (x2 per step)"], 2),
+               "Adam update of G": (part_ms["Adam update of G alone"], 1)}
+    return part_rows, work_kinds(args, part_ms["whole compiled step"], adam_ms)
+
+
+def work_kinds(args, step_ms: float, timed: dict | None = None) -> pd.DataFrame:
+    """The compiled step's work grouped by kind: ms per call (timed alone), calls per step, ms per step.
+
+    ``timed``: more kinds already timed, {kind: (ms per call, calls per step)}.
+    """
+    rows_n, hidden, emb, vocab = args.batch_size * args.seq_len, args.hidden_dim, args.emb_dim, args.vocab_size
+    rng = np.random.default_rng(0)
+
+    def const(*shape):
+        return tf.constant(rng.standard_normal(shape).astype(np.float32))
+
+    soft, h, dx = tf.nn.softmax(const(rows_n, vocab)), const(rows_n, hidden), const(rows_n, emb)
+    w_emb, w_out, bias = const(vocab, emb), const(hidden, vocab), const(vocab)
+    d_soft = const(rows_n, vocab)
+    sequence = const(args.batch_size, args.seq_len, emb)
+    lstm = keras.layers.LSTM(hidden, return_sequences=True)
+    lstm(sequence)
+
+    def lstm_grad():
+        with tf.GradientTape() as tape:
+            tape.watch(sequence)
+            out = tf.reduce_sum(lstm(sequence))
+        return tape.gradient(out, [sequence, *lstm.trainable_variables])
+
+    def softmax_grad():  # what TensorFlow computes for the softmax layer's backward pass
+        return [(d_soft - tf.reduce_sum(d_soft * soft, -1, keepdims=True)) * soft]
+
+    kinds = [  # (kind, one call, calls per step)
+        ("vocab matmul: soft (rows x vocab) @ D embedding", lambda: soft @ w_emb, 2),
+        ("vocab matmul: D embedding gradient soft^T @ dx", lambda: tf.matmul(soft, dx, transpose_a=True), 1),
+        ("vocab matmul: dx @ D embedding^T (G update)", lambda: tf.matmul(dx, w_emb, transpose_b=True), 1),
+        ("vocab matmul: G softmax layer h @ W_out", lambda: h @ w_out, 2),
+        ("vocab matmul: G softmax weight gradient h^T @ dlogits",
+         lambda: tf.matmul(h, d_soft, transpose_a=True), 1),
+        ("vocab matmul: dlogits @ W_out^T (G update)", lambda: tf.matmul(d_soft, w_out, transpose_b=True), 1),
+        ("softmax layer: bias + softmax (forward)", lambda: tf.nn.softmax(d_soft + bias), 2),
+        ("softmax layer: softmax gradient", softmax_grad, 1),
+        ("softmax layer: bias gradient (sum over rows)", lambda: tf.reduce_sum(d_soft, 0), 1),
+        ("LSTM forward only (G for D's fakes)", lambda: lstm(sequence), 1),
+        ("LSTM forward+backward (D x3, G x1)", lstm_grad, 4),
+    ]
     rows = []
-    for label, fn in parts.items():
-        graph = tf.function(fn)
-        for _ in range(3):
-            tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, graph())
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, graph())
-            times.append(time.perf_counter() - start)
-        rows.append({"part": label, "ms": round(1000 * statistics.median(times), 2)})
+    for kind, fn, calls in kinds:
+        ms = median_ms(fn, args.repeats)
+        rows.append({"kind": kind, "ms/call": round(ms, 2), "calls/step": calls, "ms/step": round(ms * calls, 1),
+                     "% of step": round(100 * ms * calls / step_ms, 1)})
+    for kind, (ms, calls) in (timed or {}).items():
+        rows.append({"kind": kind, "ms/call": round(ms, 2), "calls/step": calls, "ms/step": round(ms * calls, 1),
+                     "% of step": round(100 * ms * calls / step_ms, 1)})
+    total = sum(row["ms/step"] for row in rows)
+    rows.append({"kind": "sum of the kinds above", "ms/call": np.nan, "calls/step": np.nan,
+                 "ms/step": round(total, 1), "% of step": round(100 * total / step_ms, 1)})
+    rows.append({"kind": "whole compiled step (timed alone)", "ms/call": round(step_ms, 2), "calls/step": 1,
+                 "ms/step": round(step_ms, 1), "% of step": 100.0})
     return pd.DataFrame(rows)
 
 
-def main(argv=None) -> None:
+# --- the whole benchmark --------------------------------------------------------------------------------------
+
+def set_threads(args) -> None:
+    """Apply ``--intra-op`` / ``--inter-op`` (0 = TensorFlow's choice) before TensorFlow runs anything."""
+    if args.intra_op:
+        tf.config.threading.set_intra_op_parallelism_threads(args.intra_op)
+    if args.inter_op:
+        tf.config.threading.set_inter_op_parallelism_threads(args.inter_op)
+
+
+def describe(args) -> str:
+    threads = (f"intra-op threads {args.intra_op or 'auto'}, inter-op threads {args.inter_op or 'auto'}, "
+               f"oneDNN {os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'default')}")
+    return (f"seed recipe, vocab {args.vocab_size}, seq_len {args.seq_len}, batch {args.batch_size}, "
+            f"LSTM {args.hidden_dim}, emb {args.emb_dim}, noise {args.noise_dim}; TensorFlow {tf.__version__}, "
+            f"Keras {keras.__version__}, {os.cpu_count()} CPUs; {threads}")
+
+
+def measure(args) -> dict:
+    """Run the whole benchmark for parsed ``args``; returns a dict:
+
+    ``description`` (str), ``diffs`` ({compiled variant: {output: max |naive - compiled|}}), ``check_steps``
+    ({compiled variant: steps of its equality check}), ``same_math`` ({compiled variant: every
+    difference <= 1e-5}), ``frozen_trains_d`` (bool), ``fused_d_update`` (float: the largest difference
+    when D is updated once on the summed loss instead of twice), ``timing`` (DataFrame, see
+    :func:`speed_table`), ``speedup`` and ``paired_speedup`` (floats: the compiled row over the naive
+    one-hot-each-step row), ``parts`` and ``kinds`` (DataFrames of milliseconds, None with
+    ``--no-breakdown``).
+    """
+    keras.utils.set_random_seed(SEED)  # (no op determinism: with it, Keras turns XLA off)
+    tokens = real_batch(args)
+    variants = compiled_variants(args)
+    diffs = {label: check_equal(args, tokens, **options) for label, options in variants.items()}
+    timing = time_variants(args, tokens)
+    compiled = timing.set_index("loop").loc[COMPILED]
+    parts = kinds = None
+    if not args.no_breakdown:
+        parts, kinds = breakdown(args, tokens)
+    return {"description": describe(args), "diffs": diffs,
+            "check_steps": {label: check_steps(args, options) for label, options in variants.items()},
+            "same_math": {label: all(v <= TOLERANCE for v in d.values()) for label, d in diffs.items()},
+            "frozen_trains_d": frozen_idiom_trains_d(args, tokens), "timing": timing,
+            "fused_d_update": max(check_equal(args, tokens, split_d_update=False).values()),
+            "speedup": float(compiled["speed-up"]), "paired_speedup": float(compiled["paired"]),
+            "parts": parts, "kinds": kinds}
+
+
+def report(result: dict, args) -> str:
+    """The printed report of :func:`measure`'s result."""
+    lines = [result["description"], ""]
+    for label, diffs in result["diffs"].items():
+        lines.append(f"same math ({label}): after {result['check_steps'][label]} steps from the same weights and noise, "
+                     f"max |naive - compiled|:")
+        for name, value in diffs.items():
+            lines.append(f"  {name:<26} {value:.2e}  {'ok' if value <= TOLERANCE else 'DIFFERENT'}")
+    lines.append(f"one D update on the real + fake loss instead of two (split_d_update=False): max |naive - "
+                 f"compiled| {result['fused_d_update']:.2e}: "
+                 f"{'the same math' if result['fused_d_update'] <= TOLERANCE else 'NOT the same math'}")
+    lines.append(f"\nKeras 2 idiom without toggling (D frozen before its first train_on_batch): D's weights "
+                 f"{'change' if result['frozen_trains_d'] else 'NEVER change: D silently does not train'}\n")
+    lines.append(f"{args.rounds} alternating rounds of {args.steps} steps per loop "
+                 f"(median round; 'paired' = median of the per-round ratios):")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        lines.append(result["timing"].to_string(index=False))
+        lines.append(f"\ncompiled vs naive: {result['speedup']:.2f}x (medians), "
+                     f"{result['paired_speedup']:.2f}x (paired rounds)")
+        if result["parts"] is not None:
+            lines.append("\nwhere one compiled step's time goes (each part timed alone, median ms):")
+            lines.append(result["parts"].to_string(index=False))
+            lines.append("\nthe step's work by kind (one call timed alone x calls per step; some run "
+                         "concurrently):")
+            lines.append(result["kinds"].to_string(index=False))
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vocab-size", type=int, default=5000)
     parser.add_argument("--seq-len", type=int, default=20)
@@ -264,22 +475,37 @@ def main(argv=None) -> None:
     parser.add_argument("--check-steps", type=int, default=3, help="steps of the equality check")
     parser.add_argument("--repeats", type=int, default=20, help="calls per part in the breakdown")
     parser.add_argument("--xla", action="store_true", help="also time jit_compile=True")
-    args = parser.parse_args(argv)
-    keras.utils.set_random_seed(SEED)  # (no op determinism: with it, Keras turns XLA off)
-    tokens = real_batch(args)
-    print(f"seed recipe, vocab {args.vocab_size}, seq_len {args.seq_len}, batch {args.batch_size}, "
-          f"LSTM {args.hidden_dim}, emb {args.emb_dim}, noise {args.noise_dim}; TensorFlow {tf.__version__}, "
-          f"Keras {keras.__version__}, {os.cpu_count()} CPUs\n")
-    diffs = check_equal(args, tokens)
-    print(f"same math: after {args.check_steps} steps from the same weights and noise, max |naive - compiled|:")
-    for name, value in diffs.items():
-        print(f"  {name:<26} {value:.2e}  {'ok' if value <= 1e-5 else 'DIFFERENT'}")
-    print(f"\nKeras 2 idiom without toggling (D frozen before its first train_on_batch): D's weights "
-          f"{'change' if frozen_idiom_trains_d(args, tokens) else 'NEVER change: D silently does not train'}\n")
-    with pd.option_context("display.width", 120):
-        print(time_variants(args, tokens).to_string(index=False))
-        print("\nwhere one compiled step's time goes (each part timed alone, median ms):")
-        print(breakdown(args, tokens).to_string(index=False))
+    parser.add_argument("--steps-per-execution", type=int, default=1, metavar="N",
+                        help="also time the compiled step run N times per graph call (N > 1)")
+    parser.add_argument("--intra-op", type=int, default=0, metavar="N",
+                        help="TensorFlow intra-op threads for both loops (default: TensorFlow's choice)")
+    parser.add_argument("--inter-op", type=int, default=0, metavar="N",
+                        help="TensorFlow inter-op threads for both loops (default: TensorFlow's choice)")
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the where-the-time-goes tables")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and counts: only checks that it runs")
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """The options (``--quick`` replaces the sizes and counts by tiny ones)."""
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        for name, value in QUICK.items():
+            setattr(args, name, value)
+    for name in ("vocab_size", "seq_len", "batch_size", "hidden_dim", "emb_dim", "noise_dim", "steps", "rounds",
+                 "check_steps", "repeats", "steps_per_execution"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.steps % args.steps_per_execution:
+        raise SystemExit(f"--steps ({args.steps}) must be a multiple of --steps-per-execution "
+                         f"({args.steps_per_execution}): each call runs that many steps")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    set_threads(args)
+    print(report(measure(args), args))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "atomic", "config", "errors", "session",
-    "corpora", "text", "vocabulary", "dataset", "corruption", "stats", "models", "training", "metrics", "evaluation", "plots",
+    "corpora", "text", "vocabulary", "dataset", "corruption", "stats", "models", "augmentation",
+    "training", "architectures", "metrics", "evaluation", "plots", "tuning", "bench",
 }
 
 __all__ = ["GanTextError", "Profile", "profile", "setup", "show_source", *sorted(_SUBMODULES)]

@@ -6,6 +6,8 @@
 - ``generate RUN_DIR [-n 20] [--temperature T] [--seed S]``: sentences from a saved run.
 - ``evaluate RUN_DIR [--protocol texygen] [--n N] [--temperature T] [--seed S] [--lm]``: score a run's samples
   next to real data (see :func:`gan_text.evaluation.evaluate_run`); writes ``metrics.csv`` and a plot.
+- ``bench oracle|coco [--profile P] [--seeds N] [--recipes mle,relgan] [--out DIR]``: run a papers' benchmark
+  (see :mod:`gan_text.bench`) and print our numbers beside the published ones.
 
 A user mistake prints one line on stderr (``error: ...``) and exits with status 2; no traceback.
 """
@@ -182,6 +184,49 @@ def _add_train_commands(commands) -> None:
     evaluate.set_defaults(run=_evaluate_command)
 
 
+def _bench_command(args: argparse.Namespace) -> int:
+    from . import bench
+    from .bench.budgets import check_benchmark, check_profile, check_recipes
+    from .config import profile
+    from .session import setup
+
+    benchmark = check_benchmark(args.benchmark)
+    chosen = check_profile(args.profile if args.profile is not None else profile().name)
+    seeds = _whole(args.seeds, "--seeds", 1)
+    recipes = check_recipes(args.recipes)
+    setup(0, quiet=True)  # op determinism: the same machine gives the same numbers
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # progress lines reach a log file as they happen
+    results = bench.run_benchmark(benchmark, chosen, seeds=seeds, recipes=recipes, out=args.out, verbose=2)
+    print(f"\n{benchmark} benchmark, {chosen} profile: ours (mean ± std over seeds) beside the published values")
+    print(bench.format_table(bench.results_table(benchmark, chosen, results=results)))
+    print(f"note: {results.meta.get('caveat', '')}")
+    if benchmark == "oracle":
+        for line in bench.matched_verdict(bench.matched_comparison(results)):
+            print(line)
+    print("written: " + ", ".join(str(path) for path in results.paths.values() if path.exists()))
+    return 0
+
+
+def _add_bench_command(commands) -> None:
+    bench = commands.add_parser(
+        "bench", help="run the oracle or COCO benchmark and compare with the published numbers",
+        description="Train MLE, SeqGAN and RelGAN on a papers' benchmark for several seeds and score them: oracle "
+                    "(the synthetic benchmark of SeqGAN/Texygen/RelGAN: NLL-oracle, NLL-gen, NLL-div) or coco "
+                    "(Texygen's COCO captions: BLEU-2..5, Self-BLEU-2..5, NLL-gen, the MLE temperature sweep). "
+                    "Writes CSV files, a JSON record and a plot under --out (rows of the recipes and seeds run "
+                    "are replaced, the others kept) and prints our numbers beside the published ones.")
+    bench.add_argument("benchmark", metavar="BENCHMARK", help="oracle or coco")
+    bench.add_argument("--profile", metavar="NAME", default=None,
+                       help="smoke (seconds), course (about half an hour on 2 CPU cores) or full (the papers' "
+                            "budgets); default: GAN_TEXT_PROFILE, else course")
+    bench.add_argument("--seeds", metavar="N", default=None, help="number of seeds 0..N-1 (default: the profile's)")
+    bench.add_argument("--recipes", metavar="LIST", default="mle,seqgan,relgan",
+                       help="comma-separated subset of mle,seqgan,relgan (default: all three)")
+    bench.add_argument("--out", metavar="DIR", default=None, help="results folder (default benchmarks/results)")
+    bench.set_defaults(run=_bench_command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m gan_text``."""
     parser = argparse.ArgumentParser(
@@ -202,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     corpus.add_argument("--seed", type=int, default=0, help="seed for generated corpora and the samples shown")
     corpus.set_defaults(run=_corpus_command)
     _add_train_commands(commands)
+    _add_bench_command(commands)
     return parser
 
 

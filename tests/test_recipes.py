@@ -9,11 +9,13 @@ import keras
 import numpy as np
 import pytest
 
+from gan_text.augmentation import ablation_settings, unigram_distribution
 from gan_text.config import profile
 from gan_text.corpora import load_corpus
 from gan_text.dataset import make_dataset, prepare
 from gan_text.errors import GanTextError
 from gan_text.models.language_model import LanguageModel
+from gan_text.training import recipes
 from gan_text.training.phases import Recipe
 from gan_text.training.recipes import DEFAULT_RECIPE, RECIPES, build_recipe, recipe_settings
 from gan_text.training.textgan import TextGAN
@@ -147,3 +149,59 @@ def test_build_recipe_errors_say_what_to_do(data):
     with pytest.raises(GanTextError, match=r"data must be a prepared corpus"):
         build_recipe("mle", [[1, 2]], SMOKE)
     keras.backend.clear_session()
+
+
+# --- the discriminator's regularisers (gan_text.augmentation) as relgan overrides ----------------------------
+
+REGULARISER_NAMES = ("instance_noise", "label_smoothing", "consistency_weight", "word_dropout", "swap_rate",
+                     "crop_rate", "replace_rate")  # a contract: a tuner passes these names
+
+
+def test_relgan_regularisers_are_overrides_off_by_default(data):
+    settings = recipe_settings("relgan", SMOKE)
+    assert tuple(recipes.REGULARISERS) == REGULARISER_NAMES and all(settings[k] == 0.0 for k in REGULARISER_NAMES)
+    gan = build_recipe("relgan", data, SMOKE).phases[-1].model
+    assert not gan.augments and gan.instance_noise == gan.label_smoothing == gan.consistency_weight == 0.0
+
+    overrides = {"instance_noise": 0.1, "label_smoothing": 0.1, "consistency_weight": 1, "word_dropout": 0.1,
+                 "swap_rate": 0.1, "crop_rate": 0.2, "replace_rate": 0.1}
+    recipe = build_recipe("relgan", data, SMOKE, **overrides)
+    gan = recipe.phases[-1].model
+    assert (gan.instance_noise, gan.label_smoothing, gan.consistency_weight) == (0.1, 0.1, 1.0)
+    assert gan.rates == {"word_dropout": 0.1, "swap": 0.1, "crop": 0.2, "replace": 0.1}
+    assert all(isinstance(recipe.config[k], float) and recipe.config[k] == float(v) for k, v in overrides.items())
+    json.dumps(recipe.config)
+    np.testing.assert_allclose(gan.unigram.numpy(), unigram_distribution(data.train_tokens, data.vocab_size))
+    dataset = make_dataset(data.train_tokens, SMOKE.batch_size, seed=0, repeat=True)
+    history = gan.fit(dataset, epochs=1, steps_per_epoch=STEPS, verbose=0).history
+    assert all(np.all(np.isfinite(v)) for v in history.values()) and {"noise_std", "consistency"} <= set(history)
+
+
+def test_every_ablation_setting_is_a_valid_relgan_override(data):
+    for name, overrides in ablation_settings().items():
+        assert set(overrides) <= set(REGULARISER_NAMES), name
+        config = build_recipe("relgan", data, SMOKE, **overrides).config
+        assert all(config[k] == v for k, v in overrides.items()), name
+
+
+def test_unigram_placeholder_when_the_data_holds_no_sentences(data):
+    """load_run rebuilds a recipe without sentences; the checkpoint then restores the saved distribution."""
+    empty = dataclasses.replace(data, train_tokens=np.zeros((0, data.seq_len), np.int32))
+    gan = build_recipe("relgan", empty, SMOKE, replace_rate=0.1).phases[-1].model
+    np.testing.assert_allclose(gan.unigram.numpy(), np.full(data.vocab_size, 1 / data.vocab_size), rtol=1e-6)
+
+
+def test_regulariser_override_errors_say_what_to_do(data):
+    cases = [
+        ({"word_dropout": 1.0}, r"word_dropout must be a fraction in \[0, 1\), got 1.0; pass e.g. word_dropout=0.1"),
+        ({"crop_rate": -0.1}, r"crop_rate must be a fraction in \[0, 1\), got -0.1; pass e.g. crop_rate=0.1"),
+        ({"label_smoothing": True}, r"label_smoothing must be a fraction in \[0, 1\), got True"),
+        ({"instance_noise": -0.5}, r"instance_noise must be a number >= 0, got -0.5; pass e.g. instance_noise=0.1"),
+        ({"consistency_weight": float("inf")}, r"consistency_weight must be a number >= 0, got inf"),
+        ({"consistency_weight": 1.0}, r"pass a token augmentation too, e.g. word_dropout=0.1"),
+        ({"label_smoothing": 0.1, "loss": "hinge"}, r"label smoothing needs a loss with a real target"),
+    ]
+    for overrides, message in cases:
+        with pytest.raises(GanTextError, match=message):
+            build_recipe("relgan", data, SMOKE, **overrides)
+    assert build_recipe("relgan", data, SMOKE, instance_noise=0, word_dropout=0).config["instance_noise"] == 0.0

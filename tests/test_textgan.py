@@ -311,3 +311,143 @@ def test_schedule_errors_say_what_to_do():
         beta_at(0, 0, 2.0)
     with pytest.raises(GanTextError, match="points must be a whole number >= 2"):
         schedule_table(10, 2.0, points=1)
+
+
+# --- regularising the discriminator (gan_text.augmentation) ------------------------------------------------
+
+UNIGRAM = np.r_[np.zeros(4), np.linspace(1.0, 2.0, VOCAB - 4)]
+REGULARISERS = {
+    "instance_noise": {"instance_noise": 0.5},
+    "label_smoothing": {"label_smoothing": 0.2},
+    "consistency": {"consistency_weight": 1.0, "word_dropout": 0.3},
+    "word_dropout": {"word_dropout": 0.3},
+    "swap": {"swap_rate": 0.3},
+    "crop": {"crop_rate": 0.5},
+    "replace": {"replace_rate": 0.3, "unigram": UNIGRAM},
+}
+RELGAN = {"loss": "relativistic", "beta_max": 5.0, "adversarial_steps": 2}
+
+
+def fit_relgan(steps=2, g_kind="rnn", d_kind="relgan", **options):
+    gan = make_gan(g_kind, d_kind, **RELGAN, **options)
+    history = gan.fit(dataset(), epochs=steps, steps_per_epoch=1, verbose=0).history
+    return gan, history, weights(gan.generator) + weights(gan.discriminator)
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return fit_relgan()[2]
+
+
+@pytest.mark.parametrize("option", sorted(REGULARISERS))
+def test_each_regulariser_trains_with_finite_losses_and_changes_the_run(option, baseline):
+    gan, history, after = fit_relgan(**REGULARISERS[option])
+    extra = {"instance_noise": {"noise_std"}, "consistency": {"consistency"}}.get(option, set())
+    assert set(history) == {"d_loss", "g_loss", "d_accuracy", "beta"} | extra
+    assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in history.values())
+    if option == "instance_noise":  # annealed linearly over the 2 adversarial steps
+        np.testing.assert_allclose(history["noise_std"], [0.5, 0.25], rtol=1e-6)
+    if option == "consistency":
+        assert all(c > 0 for c in history["consistency"])
+    assert not all(np.array_equal(a, b) for a, b in zip(baseline, after, strict=True))
+
+
+def test_regularisers_together_are_deterministic_under_a_seed():
+    options = {"instance_noise": 0.3, "label_smoothing": 0.1, "consistency_weight": 0.5, "word_dropout": 0.2,
+               "swap_rate": 0.2, "crop_rate": 0.2, "replace_rate": 0.2, "unigram": UNIGRAM, "d_steps": 2}
+    options.update(g_kind="cnn", d_kind="cnn")  # a noise generator: fast to trace
+    first, again = fit_relgan(**options), fit_relgan(**options)
+    assert first[1] == again[1]
+    assert all(np.array_equal(a, b) for a, b in zip(first[2], again[2], strict=True))
+    assert int(first[0].d_optimizer.iterations) == 4  # the d_steps loop ran with them
+
+
+@pytest.mark.parametrize(("g_kind", "d_kind", "settings"), [
+    ("seed", "seed", {"loss": "non_saturating", "split_d_update": True, "label_smoothing": 0.1}),
+    ("cnn", "cnn", {"loss": "wgan_gp"}),
+], ids=["split", "wgan_gp"])
+def test_noise_and_consistency_in_the_split_update_and_with_the_gradient_penalty(g_kind, d_kind, settings):
+    gan = make_gan(g_kind, d_kind, **settings, instance_noise=0.2, adversarial_steps=2, consistency_weight=1.0,
+                   crop_rate=0.5)
+    history = gan.fit(dataset(), epochs=2, steps_per_epoch=1, verbose=0).history
+    assert {"noise_std", "consistency"} <= set(history)
+    assert all(np.all(np.isfinite(v)) for v in history.values())
+
+
+def seen_by_discriminator(**options) -> list[np.ndarray]:
+    """The integer token batches the discriminator trained on (training=True) during one step."""
+    gan = make_gan("cnn", "cnn", loss="hinge", **options)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2),
+                run_eagerly=True)
+    seen, call = [], gan.discriminator.call
+
+    def spy(inputs, training=None):
+        if training and inputs.dtype.is_integer:
+            seen.append(inputs.numpy())
+        return call(inputs, training=training)
+
+    gan.discriminator.call = spy
+    gan.fit(tf.data.Dataset.from_tensors(tokens(BATCH)).repeat(), epochs=1, steps_per_epoch=1, verbose=0)
+    return seen
+
+
+def test_augmented_batch_is_the_real_batch_only_without_a_consistency_term():
+    real = tokens(BATCH)
+    classic = seen_by_discriminator(word_dropout=0.9)
+    assert len(classic) == 1 and (classic[0] == 3).sum() > 0  # D learned that <unk> sentences are real
+    consistent = seen_by_discriminator(word_dropout=0.9, consistency_weight=1.0)
+    assert len(consistent) == 1
+    np.testing.assert_array_equal(consistent[0], real)  # real stays real; aug(real) only in the penalty
+
+
+def test_resume_with_regularisers_is_exact():
+    """4 steps straight = 2 steps, every variable copied into a fresh model, then 2 more steps."""
+    options = {"instance_noise": 0.3, "consistency_weight": 0.5, "swap_rate": 0.2, "replace_rate": 0.2,
+               "unigram": UNIGRAM, "adversarial_steps": 4}
+    settings = {**RELGAN, **options}
+    straight = make_gan("cnn", "cnn", **settings)
+    straight.fit(dataset(), epochs=1, steps_per_epoch=4, verbose=0)
+    first = make_gan("cnn", "cnn", **settings)
+    first.fit(dataset(), epochs=1, steps_per_epoch=2, verbose=0)
+    fresh = make_gan("cnn", "cnn", weights_seed=5, **{**settings, "unigram": np.ones(VOCAB)})
+    for source, target in ((first, fresh), (first.d_optimizer, fresh.d_optimizer),
+                           (first.g_optimizer, fresh.g_optimizer)):
+        for a, b in zip(source.variables, target.variables, strict=True):
+            b.assign(a)
+    fresh.fit(dataset().skip(2), epochs=1, steps_per_epoch=2, verbose=0)
+    for a, b in zip(straight.variables, fresh.variables, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=a.path)
+
+
+def test_regularisers_are_in_the_config_and_off_by_default():
+    gan = make_gan("rnn", "relgan", **RELGAN)
+    config = gan.get_config()
+    assert all(config[key] == 0.0 for key in ("instance_noise", "label_smoothing", "consistency_weight",
+                                              "word_dropout", "swap_rate", "crop_rate", "replace_rate"))
+    assert config["unigram"] is None and not gan.augments
+    gan = make_gan("rnn", "relgan", **RELGAN, label_smoothing=0.1, instance_noise=0.2, replace_rate=0.1,
+                   unigram=UNIGRAM)
+    again = TextGAN.from_config(json.loads(json.dumps(gan.get_config())))
+    assert (again.label_smoothing, again.instance_noise, again.rates["replace"]) == (0.1, 0.2, 0.1)
+    assert again.loss_fn.label_smoothing == 0.1 and again.loss_fn.name == "relativistic"
+    np.testing.assert_allclose(again.unigram.numpy(), UNIGRAM / UNIGRAM.sum(), rtol=1e-6)
+    again.compile(d_optimizer=keras.optimizers.Adam(), g_optimizer=keras.optimizers.Adam(), loss="minimax")
+    assert again.loss_fn.label_smoothing == 0.1  # a new loss is smoothed too
+
+
+def test_regulariser_errors_say_what_to_do():
+    generator = build_generator("rnn", VOCAB, SEQ_LEN, **SMALL["rnn"])
+    discriminator = build_discriminator("relgan", VOCAB, SEQ_LEN, **SMALL_D["relgan"])
+    cases = [
+        ({"instance_noise": 0.1}, "instance_noise is annealed to 0 over the adversarial steps; pass adversarial_steps"),
+        ({"instance_noise": -1, "adversarial_steps": 2}, "instance_noise must be a number >= 0, got -1"),
+        ({"consistency_weight": 1.0}, "pass a token augmentation too, e.g. word_dropout=0.1"),
+        ({"word_dropout": 1.0}, r"word_dropout must be a rate in \[0, 1\), got 1.0"),
+        ({"replace_rate": 0.1}, "replace_rate needs the unigram distribution"),
+        ({"replace_rate": 0.1, "unigram": np.ones(3)}, f"unigram must be {VOCAB} non-negative word probabilities"),
+        ({"label_smoothing": 0.1, "loss": "hinge"}, "label smoothing needs a loss with a real target"),
+        ({"label_smoothing": 1.0}, r"label_smoothing must be a rate in \[0, 1\)"),
+    ]
+    for options, message in cases:
+        with pytest.raises(GanTextError, match=message):
+            TextGAN(generator, discriminator, **options)

@@ -36,7 +36,7 @@ discriminator step when ``loss.clip_weights`` is a number.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import keras
 import numpy as np
@@ -117,7 +117,8 @@ class GANLoss:
     Fields for the training loop and for tables: ``name``; ``formula`` (one line); ``reference``
     (the paper); ``needs_gradient_penalty`` (WGAN-GP: add :func:`gradient_penalty` to ``d_loss``,
     which does NOT include it); ``clip_weights`` (WGAN: clip every critic weight to
-    ``[-clip_weights, clip_weights]`` after each critic step with :func:`clip_weights`, else None).
+    ``[-clip_weights, clip_weights]`` after each critic step with :func:`clip_weights`, else None);
+    ``label_smoothing`` (the ``s`` of :func:`smooth_labels`, 0 for none).
     """
 
     name: str
@@ -130,6 +131,7 @@ class GANLoss:
     relativism: str | None = None
     needs_gradient_penalty: bool = False
     clip_weights: float | None = None
+    label_smoothing: float = 0.0
 
     def __post_init__(self):
         if self.relativism not in RELATIVISM:
@@ -299,6 +301,58 @@ def get_loss(name: str | GANLoss) -> GANLoss:
 
 
 # ---------------------------------------------------------------------------------------------------
+# One-sided label smoothing: a softer target for the discriminator's real term.
+
+def smooth_labels(loss: str | GANLoss, smoothing: float) -> GANLoss:
+    """``loss`` with one-sided label smoothing: the discriminator's REAL target becomes ``1 - smoothing``.
+
+    Salimans et al. (2016, "Improved Techniques for Training GANs", section 3.4) soften only the real
+    label (the fake target stays 0, else the fakes' support would be rewarded): a discriminator that is
+    never asked for certainty keeps its logits moderate and its gradients informative. What "target
+    1 - s" means depends on the loss; with ``t = 1 - s``:
+
+    - cross-entropy losses (``minimax``, ``non_saturating``): ``d_real(r) = -t log σ(r) - s log(1 - σ(r))``,
+      minimal at σ(r) = t instead of at r -> inf;
+    - ``least_squares``: ``d_real(r) = (r - t)²``, the target b = 1 - s;
+    - relativistic (``relativistic``, ``relativistic_average``): the same cross-entropy on ``r - f`` (or
+      ``r - E f``): "the real sentence is the more realistic one" with probability t, not 1;
+    - ``wasserstein``, ``wgan_gp``, ``hinge``: no real target (a critic's score, a margin), so a
+      GanTextError.
+
+    Only the discriminator's loss changes; ``smoothing = 0`` returns ``loss`` itself. A float in [0, 1).
+
+    >>> round(float(smooth_labels("least_squares", 0.1).d_real(2.0)), 6)  # (2 - 0.9)²
+    1.21
+    """
+    loss = get_loss(loss)
+    if isinstance(smoothing, bool) or not isinstance(smoothing, int | float) or not 0.0 <= smoothing < 1.0:
+        raise GanTextError(f"label_smoothing must be a fraction in [0, 1), got {smoothing!r}; pass e.g. "
+                           "label_smoothing=0.1")
+    if smoothing == 0.0:
+        return loss
+    if loss.label_smoothing:
+        raise GanTextError(f"the {loss.name} loss is already smoothed (s={loss.label_smoothing:g}); smooth "
+                           f"the plain loss get_loss({loss.name!r}) once")
+    target = 1.0 - float(smoothing)
+    if loss.d_real is neg_log_sigmoid:
+        def d_real(x):
+            return target * ops.softplus(-x) + (1.0 - target) * ops.softplus(x)
+
+        formula = f"-{target:g} log σ(·) - {smoothing:g} log(1-σ(·)) on the real term"
+    elif loss.d_real is squared_distance_to_one:
+        def d_real(x):
+            return ops.square(x - target)
+
+        formula = f"(r - {target:g})² as the real term"
+    else:
+        raise GanTextError(f"label smoothing needs a loss with a real target (minimax, non_saturating, "
+                           f"least_squares, relativistic, relativistic_average); {loss.name!r} has none; "
+                           "use label_smoothing=0 or another loss")
+    return replace(loss, d_real=d_real, formula=f"{loss.formula};  smoothed: {formula}",
+                   label_smoothing=float(smoothing))
+
+
+# ---------------------------------------------------------------------------------------------------
 # Helpers that need the critic itself, not only its logits.
 
 def gradient_penalty(critic, real, fake, seed_generator, weight: float = 10.0, *, training: bool = True):
@@ -407,4 +461,4 @@ def loss_curves(logits=None, *, other_logit: float = 0.0) -> pd.DataFrame:
 
 __all__ = ["LOSSES", "GANLoss", "clip_weights", "get_loss", "gradient_penalty", "hinge",
            "least_squares", "loss_curves", "minimax", "non_saturating", "relativistic",
-           "relativistic_average", "wasserstein", "wgan_gp"]
+           "relativistic_average", "smooth_labels", "wasserstein", "wgan_gp"]

@@ -28,8 +28,12 @@ every random draw of training.
 
 from __future__ import annotations
 
-import keras
+import math
 
+import keras
+import numpy as np
+
+from ..augmentation import unigram_distribution
 from ..errors import GanTextError, one_of
 from ..models.discriminators import build_discriminator
 from ..models.generators import build_generator, positive_int
@@ -57,7 +61,7 @@ def _relgan_settings(cfg) -> dict:
             "pretrain_steps": cfg.pretrain_steps, "steps": cfg.steps,
             "pretrain_lr": 2e-2, "pretrain_final_lr": 1e-3,
             "g_lr": 3e-5, "d_lr": 1e-4, "loss": "relativistic", "d_steps": 1,
-            "beta_max": 100.0, "beta_schedule": "exp"}
+            "beta_max": 100.0, "beta_schedule": "exp", **REGULARISERS}
 
 
 def _wgan_gp_settings(cfg) -> dict:
@@ -72,26 +76,40 @@ def _seed_settings(cfg) -> dict:
             "steps": cfg.steps, "lr": 2e-4, "beta_1": 0.5}
 
 
+# The discriminator's regularisers (gan_text.augmentation), all off by default; names are a contract
+# (tuners pass them as overrides).
+REGULARISERS = {"instance_noise": 0.0, "label_smoothing": 0.0, "consistency_weight": 0.0,
+                "word_dropout": 0.0, "swap_rate": 0.0, "crop_rate": 0.0, "replace_rate": 0.0}
 SETTINGS = {"mle": _mle_settings, "relgan": _relgan_settings, "wgan_gp": _wgan_gp_settings,
             "seed": _seed_settings}
 CHOICES = {"cell": ("lstm", "gru"), "loss": tuple(LOSSES), "beta_schedule": BETA_SCHEDULES}
-FRACTIONS = ("d_dropout", "beta_1")  # numbers in [0, 1)
+FRACTIONS = ("d_dropout", "beta_1", "label_smoothing", "word_dropout", "swap_rate", "crop_rate",
+             "replace_rate")  # numbers in [0, 1)
+NON_NEGATIVE = ("instance_noise", "consistency_weight")  # numbers >= 0 (0 turns them off)
+EXAMPLES = {"instance_noise": 0.1, "label_smoothing": 0.1, "consistency_weight": 1.0, "word_dropout": 0.1,
+            "swap_rate": 0.1, "crop_rate": 0.1, "replace_rate": 0.1}  # for messages, where the default is 0
 COUNTS = ("pretrain_steps",)  # may be 0 (drops the phase)
 
 
 def _check(defaults: dict, settings: dict) -> dict:
-    """Check each setting like its default: a choice, a fraction in [0, 1), a number > 0 (a float
-    default) or a whole number >= 1 (>= 0 for counts). Returns the settings, normalised."""
+    """Check each setting like its default: a choice, a fraction in [0, 1), a number >= 0 (the
+    regularisers), a number > 0 (a float default) or a whole number >= 1 (>= 0 for counts).
+    Returns the settings, normalised."""
     for key, value in settings.items():
         if key in CHOICES:
             if value not in CHOICES[key]:
                 raise one_of(key, value, CHOICES[key])
         elif key in FRACTIONS or isinstance(defaults[key], float):
-            low, high = (0.0, 1.0) if key in FRACTIONS else (0.0, float("inf"))
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if not number or not (low <= value < high if key in FRACTIONS else value > low):
-                what = "a fraction in [0, 1)" if key in FRACTIONS else "a number > 0"
-                raise GanTextError(f"{key} must be {what}, got {value!r}; pass e.g. {key}={defaults[key]:g}")
+            number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+            if key in FRACTIONS:
+                ok, what = number and 0.0 <= value < 1.0, "a fraction in [0, 1)"
+            elif key in NON_NEGATIVE:
+                ok, what = number and value >= 0.0, "a number >= 0"
+            else:
+                ok, what = number and value > 0.0, "a number > 0"
+            if not ok:
+                raise GanTextError(f"{key} must be {what}, got {value!r}; pass e.g. "
+                                   f"{key}={EXAMPLES.get(key, defaults[key]):g}")
             settings[key] = float(value)
         else:
             settings[key] = positive_int(key, value, minimum=0 if key in COUNTS else 1)
@@ -122,6 +140,16 @@ def _language_model(generator, lr: float, final_lr: float, steps: int) -> Langua
     model = LanguageModel(generator)
     model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=CLIPNORM))
     return model
+
+
+def _unigram(data, replace_rate: float):
+    """The word distribution for ``replace_rate > 0`` (else None). ``load_run`` rebuilds the recipe with
+    no sentences: then a uniform placeholder, which the checkpoint then overwrites with the saved one."""
+    if replace_rate == 0:
+        return None
+    if len(data.train_tokens) == 0:
+        return np.full(data.vocab_size, 1.0 / data.vocab_size, dtype=np.float32)
+    return unigram_distribution(data.train_tokens, data.vocab_size)
 
 
 def _sampler(generator):
@@ -157,6 +185,11 @@ def relgan_recipe(data, seed: int, s: dict) -> Recipe:
     adversarial phase first sharpens the samples, then swings the sentence length back and forth and
     can lose 15 points by step 400, while at 3e-5 it keeps the quality (82-84 % over seeds 0-2, no
     duplicates). A GRU learned the grammar faster than an LSTM of the same width in 600 steps.
+
+    The discriminator's regularisers (:data:`REGULARISERS`, all 0 = off) go to :class:`TextGAN`:
+    ``instance_noise``, ``label_smoothing``, ``consistency_weight`` and the token augmentation rates
+    ``word_dropout``, ``swap_rate``, ``crop_rate``, ``replace_rate``; ``replace_rate > 0`` draws words
+    from the unigram distribution of ``data.train_tokens``.
     """
     generator = build_generator("rnn", data.vocab_size, data.seq_len, cell=s["cell"],
                                 emb_dim=s["emb_dim"], hidden_dim=s["hidden_dim"])
@@ -165,7 +198,8 @@ def relgan_recipe(data, seed: int, s: dict) -> Recipe:
         filter_sizes=_widths(data.seq_len), num_filters=(s["d_num_filters"],), hidden_dim=s["d_hidden_dim"],
         dropout=s["d_dropout"])
     gan = TextGAN(generator, discriminator, loss=s["loss"], d_steps=s["d_steps"], beta_max=s["beta_max"],
-                  beta_schedule=s["beta_schedule"], adversarial_steps=s["steps"], seed=seed)
+                  beta_schedule=s["beta_schedule"], adversarial_steps=s["steps"], seed=seed,
+                  **{key: s[key] for key in REGULARISERS}, unigram=_unigram(data, s["replace_rate"]))
     gan.compile(d_optimizer=keras.optimizers.Adam(s["d_lr"]), g_optimizer=keras.optimizers.Adam(s["g_lr"]))
     pretrain = _language_model(generator, s["pretrain_lr"], s["pretrain_final_lr"], s["pretrain_steps"])
     phases = [Phase("pretrain", pretrain, s["pretrain_steps"]),
@@ -250,5 +284,5 @@ def build_recipe(name: str, data, cfg, seed: int = 0, **overrides) -> Recipe:
     return BUILDERS[name](data, seed, settings)
 
 
-__all__ = ["BUILDERS", "DEFAULT_RECIPE", "RECIPES", "build_recipe", "mle_recipe", "recipe_settings",
+__all__ = ["BUILDERS", "DEFAULT_RECIPE", "RECIPES", "REGULARISERS", "build_recipe", "mle_recipe", "recipe_settings",
            "relgan_recipe", "seed_recipe", "wgan_gp_recipe"]

@@ -34,6 +34,23 @@ sees), ``beta`` (autoregressive generators only) and ``gp`` (WGAN-GP only, not i
 
 **Gradients of embeddings** are summed per token before the optimizer sees them
 (:func:`dense_gradients`), which makes the integer-token path give exactly the one-hot path's update.
+
+**Regularising the discriminator** (:mod:`gan_text.augmentation`; every option is off at 0, and then
+the step is exactly the one above and draws no extra random numbers):
+
+- ``word_dropout``, ``swap_rate``, ``crop_rate``, ``replace_rate`` (+ ``unigram``): the token
+  augmentations, chained by :func:`~gan_text.augmentation.augment_tokens` into ``aug(real)``, one draw per
+  ``train_step``. Without a consistency term, the discriminator reads ``aug(real)`` AS the real batch
+  (classic data augmentation). This can *leak*: "real" now means "augmented", and the generator is
+  rewarded for writing sentences with ``<unk>`` tokens, swapped or cut words. With
+  ``consistency_weight > 0`` the real batch stays as it is and ``aug(real)`` is used only by the term
+  ``consistency_weight * consistency_penalty(D, real, aug(real))`` added to the discriminator's loss
+  (Zhang et al., 2020), which does not leak; the metric ``consistency`` is that penalty (not in ``d_loss``).
+- ``instance_noise``: Gaussian noise of std ``noise_std_at(step, adversarial_steps, instance_noise)``
+  (falling linearly to 0) on everything the discriminator reads, in both players' updates; real
+  sentences then go in as one-hot vectors plus noise, which is slower than tokens. Metric ``noise_std``.
+- ``label_smoothing``: one-sided, the discriminator's real target becomes ``1 - label_smoothing``
+  (:func:`~gan_text.training.losses.smooth_labels`; not for Wasserstein or hinge losses).
 """
 
 from __future__ import annotations
@@ -43,11 +60,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ..augmentation import augment_tokens, consistency_penalty, instance_noise, noise_std_at
 from ..dataset import to_onehot
 from ..errors import GanTextError
 from ..models.generators import positive_int
 from ..models.gradients import dense_gradients
-from .losses import clip_weights, get_loss, gradient_penalty
+from ..models.hyperparameters import rate
+from .losses import clip_weights, get_loss, gradient_penalty, smooth_labels
 from .schedules import beta_at, check_schedule
 
 
@@ -84,7 +103,14 @@ class TextGAN(keras.Model):
     - ``split_d_update``: update the discriminator twice per discriminator step, once on the real
       batch's loss and then once on the fake batch's, as the course's original loop did with two
       ``train_on_batch`` calls (only for losses without relativism).
-    - ``seed``: the seed of the model's own SeedGenerator (noise, Gumbel noise, penalty points).
+    - ``seed``: the seed of the model's own SeedGenerator (noise, Gumbel noise, penalty points,
+      augmentations).
+    - ``instance_noise`` (initial std >= 0, needs ``adversarial_steps``), ``label_smoothing`` (in [0, 1)),
+      ``consistency_weight`` (λ >= 0, needs a token augmentation), ``word_dropout``, ``swap_rate``,
+      ``crop_rate``, ``replace_rate`` (rates in [0, 1)) and ``unigram`` (float (vocab_size,) word
+      probabilities, :func:`~gan_text.augmentation.unigram_distribution`; needed when ``replace_rate > 0``
+      and kept as a non-trainable variable, so a checkpoint holds it): see "Regularising the
+      discriminator" in the module docstring. All 0 by default.
 
     ``fit`` takes a ``tf.data.Dataset`` of int32 (batch, seq_len) token batches (``make_dataset``);
     one batch is one generator update. Calling the model on tokens returns the discriminator's logits.
@@ -93,12 +119,15 @@ class TextGAN(keras.Model):
     def __init__(self, generator, discriminator, *, loss="non_saturating", d_steps: int = 1,
                  beta_max: float = 1.0, beta_schedule: str = "exp", adversarial_steps: int | None = None,
                  gp_weight: float = 10.0, split_d_update: bool = False, seed: int = 0,
-                 name: str = "text_gan", **kwargs):
+                 instance_noise: float = 0.0, label_smoothing: float = 0.0, consistency_weight: float = 0.0,
+                 word_dropout: float = 0.0, swap_rate: float = 0.0, crop_rate: float = 0.0,
+                 replace_rate: float = 0.0, unigram=None, name: str = "text_gan", **kwargs):
         _check_pair(generator, discriminator)
         super().__init__(name=name, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
-        self.loss_fn = get_loss(loss)
+        self.label_smoothing = rate("label_smoothing", label_smoothing)
+        self.loss_fn = smooth_labels(get_loss(loss), self.label_smoothing)
         self.d_steps = positive_int("d_steps", d_steps)
         check_schedule(beta_schedule, beta_max)
         self.beta_max, self.beta_schedule = float(beta_max), beta_schedule
@@ -115,6 +144,8 @@ class TextGAN(keras.Model):
         self._check_split()
         self.seed = int(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed, name="gan_seed_generator")
+        self._set_regularisers(instance_noise, consistency_weight, word_dropout, swap_rate, crop_rate,
+                               replace_rate, unigram)
         # The number of train_step calls so far: drives the beta schedule and is saved with the weights.
         self.step_counter = self.add_weight(name="adversarial_step", shape=(), dtype="int64",
                                             initializer="zeros", trainable=False,
@@ -124,8 +155,44 @@ class TextGAN(keras.Model):
         self.d_accuracy_tracker = keras.metrics.Mean(name="d_accuracy")
         self.beta_tracker = keras.metrics.Mean(name="beta")
         self.gp_tracker = keras.metrics.Mean(name="gp")
+        self.noise_std_tracker = keras.metrics.Mean(name="noise_std")
+        self.consistency_tracker = keras.metrics.Mean(name="consistency")
         self.d_optimizer = self.g_optimizer = None
         self.built = True
+
+    def _set_regularisers(self, noise, weight, word_dropout, swap_rate, crop_rate, replace_rate, unigram):
+        for label, value in (("instance_noise", noise), ("consistency_weight", weight)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
+                raise GanTextError(f"{label} must be a number >= 0, got {value!r}; pass e.g. {label}=0.1 "
+                                   f"(0 turns it off)")
+        self.instance_noise, self.consistency_weight = float(noise), float(weight)
+        if self.instance_noise > 0 and self.adversarial_steps is None:
+            raise GanTextError("instance_noise is annealed to 0 over the adversarial steps; pass "
+                               "adversarial_steps=<steps of fit>")
+        self.rates = {"word_dropout": rate("word_dropout", word_dropout), "swap": rate("swap_rate", swap_rate),
+                      "crop": rate("crop_rate", crop_rate), "replace": rate("replace_rate", replace_rate)}
+        if self.consistency_weight > 0 and not self.augments:
+            raise GanTextError("consistency_weight compares the discriminator on real and augmented sentences; "
+                               "pass a token augmentation too, e.g. word_dropout=0.1")
+        self.unigram = None
+        if self.rates["replace"] > 0:
+            if unigram is None:
+                raise GanTextError("replace_rate needs the unigram distribution of the words; pass "
+                                   "unigram=gt.augmentation.unigram_distribution(prepared.train_tokens, len(vocab))")
+            weights = np.asarray(unigram, dtype=np.float64)
+            if weights.shape != (self.vocab_size,) or not np.all(np.isfinite(weights)) or weights.min() < 0 \
+                    or weights.sum() <= 0:
+                raise GanTextError(f"unigram must be {self.vocab_size} non-negative word probabilities (one per "
+                                   f"id) with a positive sum, got shape {weights.shape}; pass "
+                                   f"unigram_distribution(prepared.train_tokens, {self.vocab_size})")
+            self.unigram = self.add_weight(name="unigram", shape=(self.vocab_size,), dtype="float32",
+                                           initializer="zeros", trainable=False)
+            self.unigram.assign((weights / weights.sum()).astype(np.float32))
+
+    @property
+    def augments(self) -> bool:
+        """True when a token augmentation rate is > 0."""
+        return any(value > 0 for value in self.rates.values())
 
     def _check_split(self):
         if self.split_d_update and (self.loss_fn.relativism is not None or self.loss_fn.d_fake is None):
@@ -153,6 +220,10 @@ class TextGAN(keras.Model):
             trackers.append(self.beta_tracker)
         if self.loss_fn.needs_gradient_penalty:
             trackers.append(self.gp_tracker)
+        if self.instance_noise > 0:
+            trackers.append(self.noise_std_tracker)
+        if self.consistency_weight > 0:
+            trackers.append(self.consistency_tracker)
         return trackers
 
     def compile(self, d_optimizer, g_optimizer, loss=None, *, jit_compile=False, **kwargs):
@@ -172,7 +243,7 @@ class TextGAN(keras.Model):
                                "share moment estimates; create two optimizers")
         super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
         if loss is not None:
-            self.loss_fn = get_loss(loss)
+            self.loss_fn = smooth_labels(get_loss(loss), self.label_smoothing)
             self._check_split()
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         # Create the optimizers' slots now, outside any tf.function or replica context.
@@ -223,30 +294,60 @@ class TextGAN(keras.Model):
         real = ops.cast(real, "int32")
         batch_size = tf.shape(real)[0]
         beta = self.beta()
+        pair = None  # (real, aug(real)) for the consistency term
+        if self.augments:
+            augmented = augment_tokens(real, replica_seed(self.seed_generator), **self.rates,
+                                       unigram=self.unigram)
+            if self.consistency_weight > 0:
+                pair = (real, augmented)
+            else:  # classic augmentation: the discriminator's real batch IS the augmented one
+                real = augmented
+        noise_std = None
+        if self.instance_noise > 0:
+            noise_std = noise_std_at(ops.convert_to_tensor(self.step_counter), self.adversarial_steps,
+                                     self.instance_noise)
+            self.noise_std_tracker.update_state(noise_std)
         if self.d_steps == 1 or tf.distribute.has_strategy():
             for _ in range(self.d_steps):  # unrolled: a distribution strategy's updates need it
-                self._discriminator_step(real, batch_size, beta)
+                self._discriminator_step(real, batch_size, beta, noise_std, pair)
         else:  # one traced copy of the step, run d_steps times: tracing stays fast for d_steps = 5 or 10
             def discriminator_step(i):
-                self._discriminator_step(real, batch_size, beta)
+                self._discriminator_step(real, batch_size, beta, noise_std, pair)
                 return (i + 1,)
 
             tf.while_loop(lambda i: i < self.d_steps, discriminator_step, (tf.constant(0),))
-        self._generator_step(real, batch_size, beta)
+        self._generator_step(real, batch_size, beta, noise_std)
         self.step_counter.assign_add(1)
         if self.autoregressive:
             self.beta_tracker.update_state(beta)
         return {m.name: m.result() for m in self.metrics}
 
-    def _discriminator_step(self, real, batch_size, beta):
+    def _noisy(self, inputs, noise_std):
+        """What the discriminator reads: ``inputs`` as they are, or (one-hot) plus instance noise."""
+        if noise_std is None:
+            return inputs
+        if inputs.dtype.is_integer:
+            inputs = to_onehot(inputs, self.vocab_size)
+        return instance_noise(inputs, noise_std, replica_seed(self.seed_generator))
+
+    def _consistency(self, pair):
+        """``consistency_weight`` times the consistency penalty on ``pair`` (0 without a pair)."""
+        if pair is None:
+            return 0.0
+        penalty = consistency_penalty(self.discriminator, *pair)
+        self.consistency_tracker.update_state(penalty)
+        return self.consistency_weight * penalty
+
+    def _discriminator_step(self, real, batch_size, beta, noise_std=None, pair=None):
         fake = tf.stop_gradient(self.fake_batch(batch_size, beta, training=False))
+        real, fake = self._noisy(real, noise_std), self._noisy(fake, noise_std)
         variables = self.discriminator.trainable_variables
         loss = self.loss_fn
         if self.split_d_update:  # two updates: real batch, then fake batch (the original loop)
             with tf.GradientTape() as tape:
                 real_logits = ops.cast(self.discriminator(real, training=True), "float32")
                 real_loss = ops.mean(loss.d_real(real_logits))
-                scaled = real_loss * _replica_scale()
+                scaled = (real_loss + self._consistency(pair)) * _replica_scale()
             self.d_optimizer.apply(dense_gradients(tape.gradient(scaled, variables)), variables)
             with tf.GradientTape() as tape:
                 fake_logits = ops.cast(self.discriminator(fake, training=True), "float32")
@@ -259,13 +360,13 @@ class TextGAN(keras.Model):
                 real_logits = self.discriminator(real, training=True)
                 fake_logits = self.discriminator(fake, training=True)
                 d_loss = loss.d_loss(real_logits, fake_logits)
-                total = d_loss
+                total = d_loss + self._consistency(pair)
                 if loss.needs_gradient_penalty:
                     # The penalty differentiates D at points between real and fake: both must be float.
-                    onehot = to_onehot(real, self.vocab_size)
+                    onehot = real if real.dtype.is_floating else to_onehot(real, self.vocab_size)
                     penalty = gradient_penalty(self.discriminator, onehot, fake, self.seed_generator,
                                                self.gp_weight)
-                    total = d_loss + penalty
+                    total = total + penalty
                     self.gp_tracker.update_state(penalty)
                 scaled = total * _replica_scale()
             self.d_optimizer.apply(dense_gradients(tape.gradient(scaled, variables)), variables)
@@ -274,12 +375,14 @@ class TextGAN(keras.Model):
         self.d_loss_tracker.update_state(d_loss)
         self.d_accuracy_tracker.update_state(self._accuracy(real_logits, fake_logits))
 
-    def _generator_step(self, real, batch_size, beta):
+    def _generator_step(self, real, batch_size, beta, noise_std=None):
         loss = self.loss_fn
         needs_real = loss.relativism is not None or loss.g_real is not None
         variables = self.generator.trainable_variables
+        if needs_real:
+            real = self._noisy(real, noise_std)
         with tf.GradientTape() as tape:
-            fake = self.fake_batch(batch_size, beta, training=True)
+            fake = self._noisy(self.fake_batch(batch_size, beta, training=True), noise_std)
             fake_logits = self.discriminator(fake, training=False)
             real_logits = self.discriminator(real, training=False) if needs_real else fake_logits
             g_loss = loss.g_loss(real_logits, fake_logits)
@@ -315,7 +418,12 @@ class TextGAN(keras.Model):
                 "discriminator": keras.saving.serialize_keras_object(self.discriminator),
                 "loss": self.loss_fn.name, "d_steps": self.d_steps, "beta_max": self.beta_max,
                 "beta_schedule": self.beta_schedule, "adversarial_steps": self.adversarial_steps,
-                "gp_weight": self.gp_weight, "split_d_update": self.split_d_update, "seed": self.seed}
+                "gp_weight": self.gp_weight, "split_d_update": self.split_d_update, "seed": self.seed,
+                "instance_noise": self.instance_noise, "label_smoothing": self.label_smoothing,
+                "consistency_weight": self.consistency_weight, "word_dropout": self.rates["word_dropout"],
+                "swap_rate": self.rates["swap"], "crop_rate": self.rates["crop"],
+                "replace_rate": self.rates["replace"],
+                "unigram": None if self.unigram is None else [float(p) for p in self.unigram.numpy()]}
 
     @classmethod
     def from_config(cls, config):

@@ -1,0 +1,315 @@
+"""Running a benchmark: every recipe x seed trained with :func:`gan_text.training.train`, then scored.
+
+:func:`run_benchmark` is what ``python -m gan_text bench oracle|coco`` calls. For each recipe and seed
+it trains a fresh run (in a temporary folder unless ``keep_runs`` names one), records the scores of
+every evaluation point (the *curves*), scores ``n_final`` samples at the end (the *final* metrics),
+sweeps the temperature of the MLE model, and finally merges everything into the results files of
+:mod:`gan_text.bench.results` (the rows of the recipes and seeds run this time are replaced, the others
+kept) and redraws the plot.
+
+The benchmark-specific parts (which corpus, which scores) live in :mod:`gan_text.bench.oracle` and
+:mod:`gan_text.bench.coco`; both follow the small interface of :class:`Task`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..errors import GanTextError
+from .budgets import (
+    RECIPES,
+    Budget,
+    check_benchmark,
+    check_profile,
+    check_recipes,
+    plan,
+    recipe_overrides,
+    train_profile,
+)
+
+_NEVER = 10**9  # checkpoint_every: only the checkpoint train() writes at the end of every phase
+SAMPLE_SEED = 10_000  # final samples use seed SAMPLE_SEED + run seed: never the seeds used in training
+
+
+@dataclasses.dataclass
+class Model:
+    """What a benchmark's scoring functions get: the built recipe, its data and ready-made scorers.
+
+    ``nll_at(tokens, temperature=1.0, positions=None)``: per-token NLL in nats of int ``tokens``
+    (n, seq_len) under the generator's softmax at ``temperature`` (see :func:`nll_function`).
+    """
+
+    recipe: object
+    data: object
+    nll_at: Callable
+
+    def sample(self, n: int, temperature: float, seed: int) -> np.ndarray:
+        """``n`` sentences at ``temperature``: int32 ids (n, seq_len)."""
+        return self.recipe.sample(n, temperature, seed)
+
+
+class Task(Protocol):
+    """What a benchmark module (:mod:`~gan_text.bench.oracle`, :mod:`~gan_text.bench.coco`) provides."""
+
+    N_PRINT: int  # sentences printed at each evaluation point (verbose=2)
+    SHOW: tuple[str, ...]  # final metrics printed after each run
+
+    def load(self, budget: Budget): ...  # the Corpus
+    def reference_rows(self, corpus, budget: Budget) -> dict[str, dict[str, float]]: ...
+    def curve_scores(self, model: Model, budget: Budget, seed: int, corpus=None) -> Callable: ...
+    def final_scores(self, model: Model, corpus, budget: Budget, seed: int) -> dict[str, float]: ...
+    def sweep(self, model: Model, corpus, budget: Budget, seed: int) -> pd.DataFrame: ...
+
+
+def task(benchmark: str) -> Task:
+    """The module of ``benchmark`` (``oracle`` or ``coco``), which provides the :class:`Task` functions."""
+    return importlib.import_module(f".{check_benchmark(benchmark)}", __package__)
+
+
+# --- small shared helpers ---------------------------------------------------------------------------
+
+def nll_function(generator) -> Callable:
+    """``nll_at(tokens, temperature=1.0, positions=None) -> float``: the NLL (nats per token) of int
+    ``tokens`` (n, seq_len) under ``softmax(logits / temperature)`` of an autoregressive generator.
+
+    ``<pad>`` never counts; ``positions``: count only the first ``positions`` tokens of each row (the
+    oracle benchmark scores its 20 words, not the ``<eos>``, as the papers do). At temperature 1 and
+    all positions it equals :func:`gan_text.metrics.nll_test`. Below temperature 1 the model is
+    sharper, so real text (NLL-gen) costs more nats: a temperature trades coverage for quality.
+    """
+    import tensorflow as tf
+
+    from ..models.autoregressive import teacher_forcing_inputs
+    from ..models.language_model import token_nll
+
+    seq_len = generator.seq_len
+    spec = [tf.TensorSpec((None, seq_len), tf.int32), tf.TensorSpec((), tf.float32), tf.TensorSpec((), tf.int32)]
+
+    @tf.function(input_signature=spec)
+    def sums(batch, temperature, positions):
+        logits = generator(teacher_forcing_inputs(batch), training=False) / temperature
+        nll, mask = token_nll(batch, logits)
+        keep = tf.cast(tf.range(seq_len) < positions, tf.float32)[None, :]
+        return tf.reduce_sum(nll * keep), tf.reduce_sum(mask * keep)
+
+    def nll_at(tokens, temperature: float = 1.0, positions: int | None = None, batch_size: int = 512) -> float:
+        tokens = np.asarray(tokens, dtype=np.int32)
+        if not temperature > 0:
+            raise GanTextError(f"temperature must be > 0 for an NLL, got {temperature!r}")
+        limit = tf.constant(seq_len if positions is None else int(positions), tf.int32)
+        total = count = 0.0
+        for start in range(0, len(tokens), batch_size):
+            s, n = sums(tf.constant(tokens[start:start + batch_size]), tf.constant(temperature, tf.float32),
+                        limit)
+            total, count = total + float(s), count + float(n)
+        return total / count if count else float("nan")
+
+    return nll_at
+
+
+def machine() -> dict:
+    """Where the numbers were measured: platform, processor, CPU count, load average (1, 5, 15 min)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "usable_cores": cores, "load_average": load}
+    try:
+        import tensorflow as tf
+
+        info["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
+    except Exception:  # noqa: BLE001 - informative only
+        info["gpus"] = []
+    return info
+
+
+def versions() -> dict:
+    """Versions of the libraries that shape the numbers."""
+    import nltk
+
+    from ..training.rundir import versions as run_versions
+
+    return {**run_versions(), "pandas": pd.__version__, "nltk": nltk.__version__}
+
+
+# --- one run ----------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class RunResult:
+    """Scores of one recipe x seed: ``final`` {metric: value}; ``curves`` long (phase, step, total_step,
+    metric, value); ``sweep`` long (temperature, metric, value), empty except for ``mle``; ``info``:
+    settings, steps and seconds."""
+
+    recipe: str
+    seed: int
+    final: dict
+    curves: pd.DataFrame
+    sweep: pd.DataFrame
+    info: dict
+
+
+def _long_curves(history: pd.DataFrame) -> pd.DataFrame:
+    index = ["phase", "step", "total_step"]
+    if history.empty:
+        return pd.DataFrame(columns=[*index, "metric", "value"])
+    frame = history.rename(columns={"oracle_nll": "nll_oracle"})
+    values = [c for c in frame.columns if c not in index and pd.api.types.is_numeric_dtype(frame[c])]
+    long = frame.melt(id_vars=index, value_vars=values, var_name="metric", value_name="value")
+    return long.dropna(subset=["value"]).reset_index(drop=True)
+
+
+def _long_sweep(sweep: pd.DataFrame) -> pd.DataFrame:
+    if sweep is None or sweep.empty:
+        return pd.DataFrame(columns=["temperature", "metric", "value"])
+    return sweep.melt(id_vars=["temperature"], var_name="metric", value_name="value").dropna(subset=["value"])
+
+
+def run_one(tsk, benchmark: str, profile: str, recipe: str, seed: int, budget: Budget, corpus, *,
+            run_dir: Path, settings: dict | None = None, verbose: int = 0) -> RunResult:
+    """Train ``recipe`` with ``seed`` on ``corpus`` into ``run_dir`` and score it (see the module doc).
+
+    ``settings``: more recipe settings (e.g. ``{"g_lr": 1e-4}``) on top of the benchmark's."""
+    from ..training.recipes import build_recipe
+    from ..training.runs import train
+
+    overrides = {**recipe_overrides(recipe, budget), **(settings or {})}
+    held: dict = {}
+
+    def builder(data, cfg, seed=0, **_):
+        built = build_recipe(recipe, data, cfg, seed=seed, **overrides)
+        held["model"] = Model(built, data, nll_function(built.generator))
+        return built
+
+    def evaluate(sentences):  # the scorer needs the model, which train() builds: made at the first call
+        if "scores" not in held:
+            held["scores"] = tsk.curve_scores(held["model"], budget, seed, corpus)
+        return held["scores"](sentences)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    run = train(corpus, builder, out=run_dir, profile=train_profile(benchmark, profile, budget), seed=seed,
+                eval_every=budget.eval_every, checkpoint_every=_NEVER, n_eval=budget.n_eval,
+                n_print=tsk.N_PRINT if verbose >= 2 else 0, verbose=2 if verbose >= 2 else 0, evaluate=evaluate)
+    trained, cpu_trained = time.perf_counter(), time.process_time()
+    model = held["model"]
+    final = tsk.final_scores(model, corpus, budget, seed)
+    sweep = tsk.sweep(model, corpus, budget, seed) if recipe == "mle" else None
+    done, cpu_done = time.perf_counter(), time.process_time()
+    info = {"settings": overrides, "phases": {p.name: int(p.steps) for p in run.recipe.phases},
+            "train_seconds": round(trained - started, 1), "score_seconds": round(done - trained, 1),
+            "train_cpu_seconds": round(cpu_trained - cpu_started, 1),
+            "score_cpu_seconds": round(cpu_done - cpu_trained, 1), "load_average": machine()["load_average"],
+            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    return RunResult(recipe, seed, final, _long_curves(run.history), _long_sweep(sweep), info)
+
+
+# --- the whole benchmark ---------------------------------------------------------------------------------
+
+def _budget(benchmark: str, profile: str, budget) -> Budget:
+    if budget is None:
+        return plan(benchmark, profile)
+    if isinstance(budget, Budget):
+        return budget
+    if isinstance(budget, dict):
+        return plan(benchmark, profile, **budget)
+    raise GanTextError(f"budget must be a Budget or a dict of changes (e.g. {{'steps': 50}}), not "
+                       f"{type(budget).__name__}")
+
+
+def _seeds(seeds, budget: Budget) -> list[int]:
+    if seeds is None:
+        return list(range(budget.seeds))
+    if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer) or seeds < 1:
+        raise GanTextError(f"seeds must be a whole number >= 1 (how many seeds, 0..N-1), got {seeds!r}; "
+                           f"pass e.g. --seeds 3")
+    return list(range(int(seeds)))
+
+
+def _run_dirs(keep_runs, benchmark, profile, recipes, seeds) -> dict | None:
+    if keep_runs is None:
+        return None
+    root = Path(keep_runs) / f"{benchmark}_{profile}"
+    dirs = {(r, s): root / f"{r}-seed{s}" for r in recipes for s in seeds}
+    for path in dirs.values():
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise GanTextError(f"'{path}' already holds a run; remove it or keep the runs in another folder")
+    return dirs
+
+
+def _settings(settings, recipes) -> dict:
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict) or not all(isinstance(v, dict) for v in settings.values()):
+        raise GanTextError("settings must be a dict {recipe: {setting: value}}, e.g. {'relgan': {'g_lr': 1e-4}}")
+    check_recipes(list(settings))
+    return {r: dict(settings.get(r, {})) for r in recipes}
+
+
+def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None = None,
+                  recipes=RECIPES, out=None, budget=None, settings=None, keep_runs=None, verbose: int = 1):
+    """Run ``benchmark`` (``oracle`` or ``coco``) and merge its results into ``out``; returns the
+    :class:`~gan_text.bench.results.Results` loaded back from the files.
+
+    ``profile``: ``smoke``, ``course`` or ``full`` (see :data:`gan_text.bench.budgets.PLANS`); ``seeds``: how
+    many seeds (0..N-1; default the profile's); ``recipes``: a subset of ``mle, seqgan, relgan`` (list or
+    comma-separated string); ``out``: the results folder (default ``benchmarks/results``); ``budget``: a
+    :class:`Budget` or a dict of changes to the profile's (e.g. tiny sizes for a test); ``settings``: more
+    recipe settings, ``{recipe: {name: value}}`` (e.g. ``{"relgan": {"g_lr": 1e-4}}``; recorded in the JSON
+    with every run; an unknown name fails at the first run of that recipe); ``keep_runs``: a
+    folder to keep the run directories in (default: temporary, deleted); ``verbose``: 0 silent, 1 one
+    line per run, 2 also a line per evaluation point.
+
+    For repeatable numbers call ``gt.setup(seed)`` first (op determinism), as the CLI does.
+    """
+    from . import results as res
+
+    benchmark, profile = check_benchmark(benchmark), check_profile(profile)
+    recipes = check_recipes(recipes)
+    budget = _budget(benchmark, profile, budget)
+    seeds = _seeds(seeds, budget)
+    settings = _settings(settings, recipes)
+    out = res.results_dir(out)
+    res.check_writable(out, benchmark, profile)  # before any training: a mistake costs seconds, not hours
+    run_dirs = _run_dirs(keep_runs, benchmark, profile, recipes, seeds)
+    tsk = task(benchmark)
+    started, cpu_started, start_machine = time.perf_counter(), time.process_time(), machine()
+
+    def say(text):
+        if verbose:
+            print(text, flush=True)
+
+    say(f"bench {benchmark} ({profile} profile): {', '.join(recipes)} x seeds {seeds}; results -> {out}")
+    corpus = tsk.load(budget)
+    references = tsk.reference_rows(corpus, budget)
+    outputs, total = [], len(recipes) * len(seeds)
+    for recipe in recipes:
+        for seed in seeds:
+            say(f"[{len(outputs) + 1}/{total}] {recipe} seed {seed} ...")
+            with tempfile.TemporaryDirectory(prefix=f"gan_text_bench_{recipe}_") as tmp:
+                run_dir = run_dirs[(recipe, seed)] if run_dirs else Path(tmp) / "run"
+                result = run_one(tsk, benchmark, profile, recipe, seed, budget, corpus, run_dir=run_dir,
+                                 settings=settings.get(recipe), verbose=verbose)
+            outputs.append(result)
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in result.final.items() if k in tsk.SHOW)
+            say(f"[{len(outputs)}/{total}] {recipe} seed {seed}: {shown} "
+                f"({result.info['train_seconds']:.0f} s training, {result.info['score_seconds']:.0f} s scoring)")
+    meta = {"benchmark": benchmark, "profile": profile, "budget": budget.as_dict(), "versions": versions(),
+            "machine": start_machine, "load_average_end": machine()["load_average"],
+            "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu_started, 1), "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
+    res.write_results(out, benchmark, profile, outputs, references, meta)
+    say(f"done in {meta['seconds']:.0f} s ({meta['cpu_seconds']:.0f} s of CPU time)")
+    return res.load_results(benchmark, profile, out)
+
+
+__all__ = ["Model", "RunResult", "SAMPLE_SEED", "machine", "nll_function", "run_benchmark", "run_one", "task",
+           "versions"]

@@ -1,0 +1,202 @@
+"""Smoke tests of the speed benchmarks: each script runs at tiny sizes and prints well-formed figures.
+
+No test asserts a speed (tests never time anything): they check that the figures exist, are finite
+and positive, and agree with each other (ms/step with steps/s, the sum rows with their parts, the
+point where a run stopped with the bar).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name: str):
+    """A script of ``benchmarks/`` imported as a module."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    return importlib.import_module(name)
+
+
+def positive(value) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+# --- seed_loop_speed ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_quick():
+    """One quick run of the seed-loop benchmark (with its breakdown): (module, args, result)."""
+    module = load("seed_loop_speed")
+    args = module.parse_args(["--quick"])
+    return module, args, module.measure(args)
+
+
+def test_seed_loop_same_math_and_frozen_idiom(seed_quick):
+    module, _, result = seed_quick
+    assert set(result["diffs"]) == {module.COMPILED}
+    for diffs in result["diffs"].values():
+        assert set(diffs) == {"generator probabilities", "discriminator logits", "largest weight"}
+        assert all(0 <= value <= module.TOLERANCE for value in diffs.values())
+    assert result["same_math"] == {label: True for label in result["diffs"]}
+    assert result["check_steps"] == {module.COMPILED: 3}
+    assert result["fused_d_update"] > module.TOLERANCE  # one D update instead of two is other math
+    assert result["frozen_trains_d"] is False  # Keras 3: a D traced while frozen never trains
+
+
+def test_seed_loop_timing_table_is_consistent(seed_quick):
+    module, args, result = seed_quick
+    timing = result["timing"]
+    assert list(timing["loop"]) == [module.NAIVE, module.NAIVE_ONCE, module.COMPILED]
+    for _, row in timing.iterrows():
+        assert positive(row["steps/s"]) and positive(row["ms/step"]) and positive(row["best ms/step"])
+        assert row["ms/step"] == pytest.approx(1000 / row["steps/s"], rel=0.02)
+        assert row["best ms/step"] <= row["ms/step"] + 0.1
+    first = timing.iloc[0]
+    assert first["speed-up"] == 1.0 and first["paired"] == 1.0
+    compiled = timing.set_index("loop").loc[module.COMPILED]
+    assert result["speedup"] == compiled["speed-up"] and positive(result["speedup"])
+    assert result["paired_speedup"] == compiled["paired"] and positive(result["paired_speedup"])
+
+
+def test_seed_loop_breakdown_adds_up(seed_quick):
+    _, _, result = seed_quick
+    parts, kinds = result["parts"], result["kinds"]
+    assert parts["part"].iloc[-1] == "whole compiled step" and (parts["ms"] > 0).all()
+    body = kinds.iloc[:-2]
+    assert (body["ms/step"] >= 0).all() and (body["ms/call"] > 0).all()
+    assert body["calls/step"][body["kind"].str.startswith("vocab matmul")].sum() == 8  # the eight products
+    total = kinds.set_index("kind").loc["sum of the kinds above", "ms/step"]
+    assert total == pytest.approx(body["ms/step"].sum(), abs=0.05 * len(body) + 0.1)
+    step = kinds.set_index("kind").loc["whole compiled step (timed alone)"]
+    assert step["ms/step"] == pytest.approx(parts.set_index("part").loc["whole compiled step", "ms"], abs=0.1)
+
+
+def test_seed_loop_report_prints_every_figure(seed_quick):
+    module, args, result = seed_quick
+    text = module.report(result, args)
+    assert len(re.findall(r"^  (generator probabilities|discriminator logits|largest weight)\s+\S+  ok$",
+                          text, re.MULTILINE)) == 3
+    assert "NEVER change: D silently does not train" in text
+    found = re.search(r"compiled vs naive: (\S+)x \(medians\), (\S+)x \(paired rounds\)", text)
+    assert found and positive(float(found.group(1))) and positive(float(found.group(2)))
+    for label in (module.NAIVE, module.COMPILED, "sum of the kinds above", "whole compiled step"):
+        assert label in text
+
+
+def test_speed_report_rows_from_a_seed_loop_result(seed_quick):
+    _, args, result = seed_quick
+    rows = load("speed_report").seed_loop_rows(result, args)
+    figures = [r["figure"] for r in rows]
+    assert figures[:4] == ["seed loop: naive Keras loop (one-hot each step)", "seed loop: compiled train_step (fit)",
+                           "seed loop: compiled / naive (medians)", "seed loop: compiled / naive (paired rounds)"]
+    assert all(positive(r["value"]) for r in rows)
+    assert rows[2]["value"] == result["speedup"] and rows[2]["target"] == ">= 1.8"
+    assert "DIFFERENT" not in rows[1]["note"]
+
+
+def test_speed_table_medians_and_paired_ratios():
+    speed_table = load("seed_loop_speed").speed_table
+    table = speed_table({"naive": [2.0, 4.0, 6.0], "once": [2.0, 2.0, 2.0], "fast": [1.0, 1.0, 3.0]}, steps=2)
+    fast = table.set_index("loop").loc["fast"]
+    assert fast["steps/s"] == 2.0 and fast["ms/step"] == 500.0 and fast["best ms/step"] == 500.0
+    assert fast["speed-up"] == 4.0  # median 4 s over median 1 s
+    assert fast["paired"] == 2.0  # median of 2/1, 4/1, 6/3
+    assert fast["vs one-hot once"] == 2.0
+
+
+def test_seed_loop_variants_and_check_steps():
+    module = load("seed_loop_speed")
+    args = module.parse_args(["--quick", "--steps-per-execution", "2", "--xla"])
+    variants = module.compiled_variants(args)
+    assert variants == {module.COMPILED: {}, "compiled, 2 steps per call (fit)": {"steps_per_execution": 2},
+                        "compiled + XLA (fit)": {"jit_compile": True}}
+    # each call runs 2 steps: the 3 steps of the check become 4, for the naive loop too
+    assert [module.check_steps(args, options) for options in variants.values()] == [3, 4, 3]
+
+
+def test_seed_loop_rejects_a_zero_count():
+    with pytest.raises(SystemExit, match="--steps must be at least 1, got 0"):
+        load("seed_loop_speed").parse_args(["--steps", "0"])
+
+
+def test_seed_loop_rejects_steps_not_a_multiple_of_steps_per_execution():
+    with pytest.raises(SystemExit, match=r"--steps \(10\) must be a multiple of --steps-per-execution \(3\)"):
+        load("seed_loop_speed").parse_args(["--steps-per-execution", "3"])
+
+
+# --- recipe_speed -----------------------------------------------------------------------------------------
+
+def test_meets_bar():
+    meets_bar = load("recipe_speed").meets_bar
+    assert meets_bar({"grammatical_fraction": 0.8, "duplicate_rate": 0.49}, "grammar", None)
+    assert not meets_bar({"grammatical_fraction": 0.79, "duplicate_rate": 0.0}, "grammar", None)
+    assert not meets_bar({"grammatical_fraction": 1.0, "duplicate_rate": 0.5}, "grammar", None)
+    assert meets_bar({"oracle_nll": 6.0}, "oracle", 6.0)
+    assert not meets_bar({"oracle_nll": 6.1}, "oracle", 6.0)
+    assert not meets_bar({"oracle_nll": math.nan}, "oracle", 6.0)
+    assert not meets_bar({"oracle_nll": 1.0}, "oracle", None)  # no target, no bar
+
+
+def test_recipe_speed_quick(tmp_path, capsys):
+    recipe_speed = load("recipe_speed")
+    out = tmp_path / "recipes.json"
+    # a target every model meets: the oracle run must stop at its first evaluation point
+    recipe_speed.main(["--quick", "--recipes", "mle", "--corpora", "grammar,oracle", "--oracle-nll-target", "1e9",
+                       "--json", str(out)])
+    text = capsys.readouterr().out
+    assert "steps per second of each phase" in text and "time to the bar" in text
+    result = json.loads(out.read_text())
+    assert result["profile"] == "smoke" and result["machine"]["cpus"] >= 1
+    speeds = {(r["corpus"], r["phase"]): r for r in result["speeds"]}
+    assert set(speeds) == {("grammar", "pretrain"), ("oracle", "pretrain")}
+    for r in speeds.values():
+        assert r["recipe"] == "mle" and positive(r["steps/s"])
+        assert r["ms/step"] == pytest.approx(1000 / r["steps/s"], rel=0.02)
+        assert r["phase s"] == pytest.approx(r["phase steps"] / r["steps/s"], rel=0.02, abs=0.1)
+    assert speeds[("oracle", "pretrain")]["vocab"] > speeds[("grammar", "pretrain")]["vocab"]
+    bars = {r["corpus"]: r for r in result["bars"]}
+    oracle = bars["oracle"]
+    assert oracle["reached"] is True and oracle["total step"] == 4 and oracle["trained steps"] == 4
+    assert 0 < oracle["train s"] <= oracle["wall s"] <= oracle["total s"]
+    grammar = bars["grammar"]
+    assert grammar["bar"].startswith("grammatical >= 80%")
+    if grammar["reached"]:  # stopped at the first point at the bar
+        assert grammar["trained steps"] == grammar["total step"] and grammar["grammatical"] >= 0.8
+    else:  # trained to the end: pre-training plus adversarial steps of the smoke profile
+        assert grammar["trained steps"] == 16 + 8 and grammar["wall s"] is None
+
+
+def test_recipe_speed_rejects_an_unknown_recipe():
+    with pytest.raises(SystemExit, match="--recipes: unknown gan; choose from relgan, seqgan, mle"):
+        load("recipe_speed").parse_args(["--recipes", "relgan,gan"])
+
+
+# --- speed_report -----------------------------------------------------------------------------------------
+
+def test_speed_report_quick(tmp_path, capsys):
+    out = tmp_path / "report.json"
+    load("speed_report").main(["--quick", "--skip-seed-loop", "--cores", "0", "--train-args", "--steps 2", "--json", str(out)])
+    text = capsys.readouterr().out
+    assert text.startswith("machine: ") and "versions: " in text and "metrics: BLEU-2..5" in text
+    result = json.loads(out.read_text())
+    assert set(result["machine"]["versions"]) >= {"tensorflow", "keras", "numpy", "python"}
+    rows = {r["figure"]: r for r in result["rows"]}
+    train = rows["default train: python -m gan_text train --steps 2 (smoke profile)"]
+    assert positive(train["value"]) and train["unit"] == "s wall" and train["note"].startswith("exit status 0")
+    metrics = [r for name, r in rows.items() if name.startswith("metrics: ")]
+    assert len(metrics) == 4 and all(positive(r["value"]) for r in metrics)
+    assert not any(name.startswith(("seed loop", "notebook")) for name in rows)
+
+
+def test_speed_report_rejects_a_bad_count():
+    with pytest.raises(SystemExit, match="--metric-n must be at least 2"):
+        load("speed_report").parse_args(["--metric-n", "1"])
