@@ -159,7 +159,9 @@ def to_onehot(tokens, vocab_size: int):
         if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
             raise GanTextError(f"ids range from {ids.min()} to {ids.max()}, outside 0..{vocab_size - 1}; "
                                f"pass the vocab_size of the vocabulary that made them")
-        return np.eye(vocab_size, dtype=np.float32)[ids]
+        onehot = np.zeros(ids.shape + (vocab_size,), dtype=np.float32)  # not np.eye: no V x V matrix
+        np.put_along_axis(onehot, ids[..., None].astype(np.intp), 1.0, axis=-1)
+        return onehot
     import tensorflow as tf
 
     return tf.one_hot(tf.cast(tokens, tf.int32), int(vocab_size), dtype=tf.float32)

@@ -70,6 +70,8 @@ def test_published_values_carry_their_sources():
     (lambda: check_recipes(""), "give at least one recipe"),
     (lambda: run_benchmark("oracle", "smoke", seeds=0), "seeds must be a whole number >= 1"),
     (lambda: run_benchmark("oracle", "smoke", budget=3), "budget must be a Budget or a dict of changes"),
+    (lambda: run_benchmark("oracle", "smoke", settings={"gan": {}}), "unknown benchmark recipe 'gan'"),
+    (lambda: run_benchmark("oracle", "smoke", settings={"relgan": 3}), "settings must be a dict {recipe: {"),
 ])
 def test_api_mistakes_are_one_clear_message(call, message):
     with pytest.raises(GanTextError, match=None) as err:
@@ -251,7 +253,8 @@ def test_coco_benchmark_end_to_end_through_the_mirror(mirror, tmp_path):
     from gan_text.metrics import bleu_report
     from gan_text.text import tokenize_corpus
 
-    results = run_benchmark("coco", "smoke", recipes=["seqgan"], out=tmp_path, budget=TINY, verbose=0)
+    results = run_benchmark("coco", "smoke", recipes=["seqgan"], out=tmp_path, budget=TINY, verbose=0,
+                            settings={"seqgan": {"num_rollouts": 2}})
     final = results.wide("final")
     corpus = load_corpus("coco", n_train=TINY["n_train"], n_test=TINY["n_test"])
     train, test = (tokenize_corpus(s, "word", True) for s in (corpus.train, corpus.test))
@@ -267,6 +270,7 @@ def test_coco_benchmark_end_to_end_through_the_mirror(mirror, tmp_path):
     assert list(phases) == ["pretrain", "pretrain_d", "adversarial"]
     table = results.table()
     assert set(table.loc[table["seeds"] > 0, "model"]) == {"seqgan", "real"}
+    assert results.meta["runs"]["seqgan/0"]["settings"]["num_rollouts"] == 2  # recorded with the run
 
 
 # --- the command line -----------------------------------------------------------------------------------

@@ -451,3 +451,11 @@ def test_regulariser_errors_say_what_to_do():
     for options, message in cases:
         with pytest.raises(GanTextError, match=message):
             TextGAN(generator, discriminator, **options)
+
+
+def test_a_one_step_schedule_is_at_its_end_for_every_kind_of_step():
+    # `python -m gan_text train --steps 1`: the step counter is an int64 tensor and N = 1.
+    for kind in ("exp", "linear", "sigmoid"):
+        assert float(beta_at(tf.constant(0, tf.int64), 1, 50.0, kind)) == pytest.approx(50.0)
+        assert float(beta_at(0, 1, 50.0, kind)) == pytest.approx(50.0)
+        assert np.allclose(beta_at(np.array([0, 0]), 1, 50.0, kind), 50.0)

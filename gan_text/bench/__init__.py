@@ -23,16 +23,9 @@ sources in :mod:`~gan_text.bench.published`.
 from __future__ import annotations
 
 from .budgets import BENCHMARKS, PLANS, PROFILES, RECIPES, Budget, plan
+from .compare import matched_comparison, matched_verdict
 from .published import PUBLISHED, published_table
-from .results import (
-    DEFAULT_OUT,
-    Results,
-    format_table,
-    load_results,
-    matched_comparison,
-    matched_verdict,
-    results_table,
-)
+from .results import DEFAULT_OUT, Results, format_table, load_results, results_table
 from .running import run_benchmark
 
 __all__ = ["BENCHMARKS", "Budget", "DEFAULT_OUT", "PLANS", "PROFILES", "PUBLISHED", "RECIPES", "Results",

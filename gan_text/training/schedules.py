@@ -59,12 +59,14 @@ def progress(step, total_steps):
     ``total_steps``: the number of adversarial steps N (a Python int). Returns the same kind of
     object as ``step``, as float32 for a tensor and float64 otherwise.
     """
-    if total_steps <= 1:
-        return step * 0 + 1.0
     if _is_tensor(step):
         import tensorflow as tf
 
+        if total_steps <= 1:
+            return tf.ones_like(tf.cast(step, tf.float32))
         return tf.clip_by_value(tf.cast(step, tf.float32) / float(total_steps - 1), 0.0, 1.0)
+    if total_steps <= 1:
+        return np.ones_like(np.asarray(step, dtype=np.float64))
     return np.clip(np.asarray(step, dtype=np.float64) / (total_steps - 1), 0.0, 1.0)
 
 
