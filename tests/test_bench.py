@@ -72,6 +72,7 @@ def test_published_values_carry_their_sources():
     (lambda: run_benchmark("oracle", "smoke", budget=3), "budget must be a Budget or a dict of changes"),
     (lambda: run_benchmark("oracle", "smoke", settings={"gan": {}}), "unknown benchmark recipe 'gan'"),
     (lambda: run_benchmark("oracle", "smoke", settings={"relgan": 3}), "settings must be a dict {recipe: {"),
+    (lambda: run_benchmark("oracle", "smoke", settings={"relgan": {"glr": 1}}), "unknown relgan setting 'glr'; accepted:"),
 ])
 def test_api_mistakes_are_one_clear_message(call, message):
     with pytest.raises(GanTextError, match=None) as err:

@@ -245,12 +245,21 @@ def _run_dirs(keep_runs, benchmark, profile, recipes, seeds) -> dict | None:
     return dirs
 
 
-def _settings(settings, recipes) -> dict:
+def _settings(settings, recipes, cfg) -> dict:
+    """``{recipe: {name: value}}`` checked by name before any training (values are checked by the recipe)."""
     if settings is None:
         return {}
     if not isinstance(settings, dict) or not all(isinstance(v, dict) for v in settings.values()):
         raise GanTextError("settings must be a dict {recipe: {setting: value}}, e.g. {'relgan': {'g_lr': 1e-4}}")
     check_recipes(list(settings))
+    from ..training.recipes import recipe_settings
+    from ..training.seqgan import seqgan_settings
+
+    for recipe, chosen in settings.items():
+        accepted = seqgan_settings(cfg) if recipe == "seqgan" else recipe_settings(recipe, cfg)
+        unknown = sorted(set(chosen) - set(accepted))
+        if unknown:
+            raise GanTextError(f"unknown {recipe} setting {unknown[0]!r}; accepted: {', '.join(sorted(accepted))}")
     return {r: dict(settings.get(r, {})) for r in recipes}
 
 
@@ -263,8 +272,8 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
     many seeds (0..N-1; default the profile's); ``recipes``: a subset of ``mle, seqgan, relgan`` (list or
     comma-separated string); ``out``: the results folder (default ``benchmarks/results``); ``budget``: a
     :class:`Budget` or a dict of changes to the profile's (e.g. tiny sizes for a test); ``settings``: more
-    recipe settings, ``{recipe: {name: value}}`` (e.g. ``{"relgan": {"g_lr": 1e-4}}``; recorded in the JSON
-    with every run; an unknown name fails at the first run of that recipe); ``keep_runs``: a
+    recipe settings, ``{recipe: {name: value}}`` (e.g. ``{"relgan": {"g_lr": 1e-4}}``; names are checked
+    before any training, values when the recipe is built; recorded in the JSON with every run); ``keep_runs``: a
     folder to keep the run directories in (default: temporary, deleted); ``verbose``: 0 silent, 1 one
     line per run, 2 also a line per evaluation point.
 
@@ -276,7 +285,7 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
     recipes = check_recipes(recipes)
     budget = _budget(benchmark, profile, budget)
     seeds = _seeds(seeds, budget)
-    settings = _settings(settings, recipes)
+    settings = _settings(settings, recipes, train_profile(benchmark, profile, budget))
     out = res.results_dir(out)
     res.check_writable(out, benchmark, profile)  # before any training: a mistake costs seconds, not hours
     run_dirs = _run_dirs(keep_runs, benchmark, profile, recipes, seeds)
