@@ -19,7 +19,7 @@ once, on the same models (``seed`` generator and discriminator, ``--hidden-dim``
   compiled while ``discriminator.trainable = False``; ``trainable`` is toggled back to True before each
   discriminator call, as the Keras 2 tutorials did. A second row makes the one-hot batch only once,
   outside the timing: the naive loop's best case.
-- ``compiled``: :class:`gan_text.training.textgan.TextGAN` with ``split_d_update=True`` trained by
+- ``compiled``: :class:`gan_text.training.split_update.SplitUpdateGAN` (the seed recipe's GAN) trained by
   ``fit`` on the integer batch: one graph per step, the real batch read by an embedding lookup.
 - ``compiled, N steps per call`` (with ``--steps-per-execution N``): the same graph run N times per
   call from Python (``compile(steps_per_execution=N)``), which removes the per-step Python overhead.
@@ -33,7 +33,7 @@ round's variants ran back to back, so this one cancels slow drifts of the machin
 ``--intra-op`` / ``--inter-op`` set TensorFlow's thread pools before anything runs: they apply to both
 loops alike. Correctness: from identical weights and identical noise, the naive and each compiled loop
 run ``--check-steps`` steps and their outputs (generator probabilities, and the discriminator's logits)
-must agree to 1e-5. Fusing the discriminator's two updates into one (``split_d_update=False``: one
+must agree to 1e-5. Fusing the discriminator's two updates into one (plain ``TextGAN``: one
 update on the real + fake loss) would save work but is other math (the fake batch is then scored by the
 weights before the real batch's update, not after): the script prints how far it lands from the naive
 loop. It also checks what the Keras 2 idiom does WITHOUT the toggling: under Keras 3 the
@@ -69,7 +69,9 @@ import tensorflow as tf  # noqa: E402
 
 from gan_text.dataset import to_onehot  # noqa: E402
 from gan_text.models import build_discriminator, build_generator  # noqa: E402
-from gan_text.training.textgan import TextGAN, replica_seed  # noqa: E402
+from gan_text.training.distribute import replica_seed  # noqa: E402
+from gan_text.training.split_update import SplitUpdateGAN  # noqa: E402
+from gan_text.training.textgan import TextGAN  # noqa: E402
 from gan_text.vocabulary import EOS_ID  # noqa: E402
 
 LR, BETA_1, SEED = 2e-4, 0.5, 0
@@ -143,7 +145,8 @@ def noise_stream(args):
 
 
 def compiled_gan(generator, discriminator, jit_compile=False, steps_per_execution=1, split_d_update=True):
-    gan = TextGAN(generator, discriminator, loss="non_saturating", split_d_update=split_d_update, seed=SEED)
+    cls = SplitUpdateGAN if split_d_update else TextGAN  # the original loop's two D updates, or one fused
+    gan = cls(generator, discriminator, loss="non_saturating", seed=SEED)
     gan.compile(d_optimizer=adam(), g_optimizer=adam(), jit_compile=jit_compile,
                 steps_per_execution=steps_per_execution)
     return gan
@@ -441,7 +444,7 @@ def report(result: dict, args) -> str:
                      f"max |naive - compiled|:")
         for name, value in diffs.items():
             lines.append(f"  {name:<26} {value:.2e}  {'ok' if value <= TOLERANCE else 'DIFFERENT'}")
-    lines.append(f"one D update on the real + fake loss instead of two (split_d_update=False): max |naive - "
+    lines.append(f"one D update on the real + fake loss instead of two (TextGAN instead of SplitUpdateGAN): max |naive - "
                  f"compiled| {result['fused_d_update']:.2e}: "
                  f"{'the same math' if result['fused_d_update'] <= TOLERANCE else 'NOT the same math'}")
     lines.append(f"\nKeras 2 idiom without toggling (D frozen before its first train_on_batch): D's weights "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 
 from .config import Profile, profile
-from .errors import GanTextError
+from .errors import GanTextError, TrainingDiverged
 from .session import setup, show_source
 
 __version__ = "0.1.0"
@@ -28,7 +28,7 @@ _SUBMODULES = {
     "training", "architectures", "metrics", "evaluation", "plots", "tuning", "bench",
 }
 
-__all__ = ["GanTextError", "Profile", "profile", "setup", "show_source", *sorted(_SUBMODULES)]
+__all__ = ["GanTextError", "Profile", "TrainingDiverged", "profile", "setup", "show_source", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str):

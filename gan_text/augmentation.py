@@ -19,8 +19,8 @@ function            what it does to ``the cat sat on the mat``              imag
 For the discriminator itself: :func:`instance_noise` with :func:`noise_std_at` (Gaussian noise on its
 one-hot or soft inputs, annealed to 0) and :func:`consistency_penalty` (its logits should not change
 under augmentation). One-sided label smoothing is a change of the loss:
-:func:`gan_text.training.losses.smooth_labels`. :class:`gan_text.training.textgan.TextGAN` takes them all
-as options, and the ``relgan`` recipe as overrides (:func:`ablation_settings` lists one of each).
+:func:`gan_text.training.losses.smooth_labels`. :class:`gan_text.training.regularised.RegularisedGAN` takes them
+all as options, and the ``relgan`` recipe as overrides (:func:`ablation_settings` lists one of each).
 
 **Randomness.** Every function takes a *stateless* ``seed``: a (2,) int tensor as ``tf.random.stateless_*``
 takes (an int is turned into one by :func:`as_seed`). The same seed gives the same output, so the

@@ -10,6 +10,8 @@ import os
 import platform
 import sys
 
+from .config import profile
+
 # Silence TensorFlow's C++ start-up logs. This only works before TensorFlow is first imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -33,8 +35,6 @@ def setup(seed: int = 42, *, quiet: bool = False) -> dict:
     import keras
     import matplotlib as mpl
     import tensorflow as tf
-
-    from .config import profile
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")

@@ -18,6 +18,8 @@ from gan_text.models.language_model import LanguageModel
 from gan_text.training import recipes
 from gan_text.training.phases import Recipe
 from gan_text.training.recipes import DEFAULT_RECIPE, RECIPES, build_recipe, recipe_settings
+from gan_text.training.regularised import RegularisedGAN
+from gan_text.training.split_update import SplitUpdateGAN
 from gan_text.training.textgan import TextGAN
 
 SMOKE = profile("smoke")
@@ -93,7 +95,8 @@ def test_phase_models_and_step_budgets(data):
     assert (wgan.generator.kind, wgan.discriminator.kind, wgan.loss_fn.name) == ("cnn", "cnn", "wgan_gp")
     assert wgan.d_steps >= 5
     seed = build_recipe("seed", data, SMOKE).phases[0].model
-    assert (seed.generator.kind, seed.loss_fn.name, seed.split_d_update) == ("seed", "non_saturating", True)
+    assert (seed.generator.kind, seed.loss_fn.name) == ("seed", "non_saturating")
+    assert isinstance(seed, SplitUpdateGAN)  # the original loop: two D updates per D step
 
 
 def test_overrides_reach_the_models_and_the_config(data):
@@ -161,12 +164,13 @@ def test_relgan_regularisers_are_overrides_off_by_default(data):
     settings = recipe_settings("relgan", SMOKE)
     assert tuple(recipes.REGULARISERS) == REGULARISER_NAMES and all(settings[k] == 0.0 for k in REGULARISER_NAMES)
     gan = build_recipe("relgan", data, SMOKE).phases[-1].model
-    assert not gan.augments and gan.instance_noise == gan.label_smoothing == gan.consistency_weight == 0.0
+    assert type(gan) is TextGAN  # all off: the plain step, no regularising subclass
 
     overrides = {"instance_noise": 0.1, "label_smoothing": 0.1, "consistency_weight": 1, "word_dropout": 0.1,
                  "swap_rate": 0.1, "crop_rate": 0.2, "replace_rate": 0.1}
     recipe = build_recipe("relgan", data, SMOKE, **overrides)
     gan = recipe.phases[-1].model
+    assert isinstance(gan, RegularisedGAN)
     assert (gan.instance_noise, gan.label_smoothing, gan.consistency_weight) == (0.1, 0.1, 1.0)
     assert gan.rates == {"word_dropout": 0.1, "swap": 0.1, "crop": 0.2, "replace": 0.1}
     assert all(isinstance(recipe.config[k], float) and recipe.config[k] == float(v) for k, v in overrides.items())

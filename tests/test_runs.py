@@ -16,7 +16,7 @@ import tensorflow as tf
 
 import gan_text as gt
 from gan_text.corpora import load_corpus
-from gan_text.errors import GanTextError
+from gan_text.errors import GanTextError, TrainingDiverged
 from gan_text.models import LanguageModel, build_discriminator, build_generator
 from gan_text.training import checkpoints as ckpt
 from gan_text.training.callbacks import sample_metrics
@@ -258,8 +258,9 @@ def test_load_run_restores_the_last_checkpoint(tmp_path):
 
 def test_nan_loss_stops_at_that_step_and_keeps_the_last_good_checkpoint(tmp_path):
     run_dir = tmp_path / "run"
-    with pytest.raises(GanTextError) as error:
+    with pytest.raises(TrainingDiverged) as error:  # a GanTextError too: the CLI prints it as one line
         train("grammar", exploding_recipe(nan_at=5), out=run_dir, profile=TINY, eval_every=2, verbose=0)
+    assert isinstance(error.value, GanTextError)
     message = str(error.value)
     assert "the loss loss became nan at step 5 of phase 'explode'" in message
     assert "explode-000004" in message and "lower the learning rate" in message
@@ -276,7 +277,7 @@ def test_nan_loss_stops_at_that_step_and_keeps_the_last_good_checkpoint(tmp_path
 
 def test_nan_weights_behind_a_finite_loss_are_never_checkpointed(tmp_path):
     run_dir = tmp_path / "run"
-    with pytest.raises(GanTextError, match=r"exploding/w became NaN or infinite at step 4 of phase 'explode'"):
+    with pytest.raises(TrainingDiverged, match=r"exploding/w became NaN or infinite at step 4 of phase 'explode'"):
         train("grammar", exploding_recipe(nan_at=4, quiet_weights=True), out=run_dir, profile=TINY,
               eval_every=2, verbose=0)
     assert ckpt.latest_checkpoint(run_dir / "checkpoints").name == "explode-000002"

@@ -305,7 +305,7 @@ def test_recipe_overrides_and_their_errors():
         build_seqgan_recipe(DATA, profile("smoke"), rollouts=4)
     with pytest.raises(GanTextError, match="num_rollouts must be a whole number >= 1"):
         build_seqgan_recipe(DATA, profile("smoke"), num_rollouts=0)
-    with pytest.raises(GanTextError, match="g_lr must be a learning rate > 0"):
+    with pytest.raises(GanTextError, match="g_lr must be a number > 0"):
         build_seqgan_recipe(DATA, profile("smoke"), g_lr=-1)
     with pytest.raises(GanTextError, match="data must be a prepared corpus"):
         build_seqgan_recipe([[4, 2]], profile("smoke"))

@@ -17,8 +17,10 @@ import tensorflow as tf
 
 from gan_text.errors import GanTextError
 from gan_text.models import build_discriminator, build_generator
-from gan_text.training import schedules, textgan
+from gan_text.training import regularised, schedules, split_update, textgan
+from gan_text.training.regularised import RegularisedGAN
 from gan_text.training.schedules import beta_at, relgan_beta_at, schedule_table
+from gan_text.training.split_update import SplitUpdateGAN
 from gan_text.training.textgan import TextGAN
 from gan_text.vocabulary import EOS_ID, PAD_ID
 
@@ -45,11 +47,26 @@ def dataset():
     return tf.data.Dataset.from_tensor_slices(tokens()).batch(BATCH, drop_remainder=True).repeat()
 
 
-def make_gan(g_kind, d_kind, *, weights_seed=0, **kwargs) -> TextGAN:
+REGULARISER_OPTIONS = {"instance_noise", "label_smoothing", "consistency_weight", "word_dropout", "swap_rate",
+                       "crop_rate", "replace_rate", "unigram"}
+
+
+class SplitRegularisedGAN(SplitUpdateGAN, RegularisedGAN):
+    """The split update with a regularised discriminator: the two extensions compose through the hooks."""
+
+
+def gan_class(split: bool, regularised: bool) -> type:
+    """TextGAN, or the subclass that the options ask for."""
+    return {(False, False): TextGAN, (True, False): SplitUpdateGAN, (False, True): RegularisedGAN,
+            (True, True): SplitRegularisedGAN}[(split, regularised)]
+
+
+def make_gan(g_kind, d_kind, *, weights_seed=0, split_d_update=False, cls=None, **kwargs) -> TextGAN:
     keras.utils.set_random_seed(weights_seed)
     generator = build_generator(g_kind, VOCAB, SEQ_LEN, **SMALL[g_kind])
     discriminator = build_discriminator(d_kind, VOCAB, SEQ_LEN, **SMALL_D[d_kind])
-    gan = TextGAN(generator, discriminator, **kwargs)
+    cls = cls or gan_class(split_d_update, bool(REGULARISER_OPTIONS & set(kwargs)))
+    gan = cls(generator, discriminator, **kwargs)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
     return gan
 
@@ -106,13 +123,25 @@ def test_train_step_updates_both_players(g_kind, d_kind, settings):
         np.testing.assert_allclose(history["beta"], [1.0, math.sqrt(5.0), 5.0], rtol=1e-6)
 
 
-def test_the_keras2_frozen_idiom_is_not_used():
-    tree = ast.parse(inspect.getsource(textgan))
+@pytest.mark.parametrize("module", [textgan, split_update, regularised], ids=lambda m: m.__name__)
+def test_the_keras2_frozen_idiom_is_not_used(module):
+    tree = ast.parse(inspect.getsource(module))
     attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     assigned = {target.attr for node in ast.walk(tree) if isinstance(node, ast.Assign)
                 for target in node.targets if isinstance(target, ast.Attribute)}
     assert "train_on_batch" not in attributes and "trainable" not in assigned
-    assert "trainable_variables" in attributes  # each player's update lists that player's variables
+    if module is not regularised:  # each player's update lists that player's variables
+        assert "trainable_variables" in attributes
+
+
+def test_the_core_step_has_no_checks_and_the_subclasses_only_hooks():
+    # The step a student reads: train_step and the two updates, with no validation code in them.
+    for method in (TextGAN.train_step, TextGAN.discriminator_step, TextGAN.generator_step,
+                   SplitUpdateGAN.discriminator_step):
+        source = inspect.getsource(method)
+        assert "raise" not in source and "isinstance(" not in source.replace("isinstance(data", "")
+    assert "train_step" not in vars(RegularisedGAN) and "discriminator_step" not in vars(RegularisedGAN)
+    assert {"real_batch", "d_inputs", "extra_d_loss"} <= set(vars(RegularisedGAN))
 
 
 def test_same_seed_same_weights_and_other_seed_differs():
@@ -188,7 +217,7 @@ def test_construction_errors_say_what_to_do():
     with pytest.raises(GanTextError, match="pass adversarial_steps="):
         TextGAN(generator, discriminator, beta_max=100.0)
     with pytest.raises(GanTextError, match="split_d_update needs"):
-        TextGAN(generator, discriminator, loss="relativistic", split_d_update=True)
+        SplitUpdateGAN(generator, discriminator, loss="relativistic")
     with pytest.raises(GanTextError, match="gp_weight must be a number >= 0"):
         TextGAN(generator, discriminator, gp_weight=-1)
 
@@ -420,14 +449,14 @@ def test_resume_with_regularisers_is_exact():
 
 
 def test_regularisers_are_in_the_config_and_off_by_default():
-    gan = make_gan("rnn", "relgan", **RELGAN)
+    gan = make_gan("rnn", "relgan", cls=RegularisedGAN, **RELGAN)
     config = gan.get_config()
     assert all(config[key] == 0.0 for key in ("instance_noise", "label_smoothing", "consistency_weight",
                                               "word_dropout", "swap_rate", "crop_rate", "replace_rate"))
     assert config["unigram"] is None and not gan.augments
     gan = make_gan("rnn", "relgan", **RELGAN, label_smoothing=0.1, instance_noise=0.2, replace_rate=0.1,
                    unigram=UNIGRAM)
-    again = TextGAN.from_config(json.loads(json.dumps(gan.get_config())))
+    again = RegularisedGAN.from_config(json.loads(json.dumps(gan.get_config())))
     assert (again.label_smoothing, again.instance_noise, again.rates["replace"]) == (0.1, 0.2, 0.1)
     assert again.loss_fn.label_smoothing == 0.1 and again.loss_fn.name == "relativistic"
     np.testing.assert_allclose(again.unigram.numpy(), UNIGRAM / UNIGRAM.sum(), rtol=1e-6)
@@ -450,7 +479,7 @@ def test_regulariser_errors_say_what_to_do():
     ]
     for options, message in cases:
         with pytest.raises(GanTextError, match=message):
-            TextGAN(generator, discriminator, **options)
+            RegularisedGAN(generator, discriminator, **options)
 
 
 def test_a_one_step_schedule_is_at_its_end_for_every_kind_of_step():

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..config import profile
 from ..errors import GanTextError
 from ..models.discriminators import build_discriminator
 from ..models.generators import generator_class
@@ -171,6 +172,4 @@ def resolve_budgets(data, cfg, budget, settings=None) -> tuple[int, int]:
 
 def profile_or_default(cfg):
     """``cfg``, or the current profile (``gt.profile()``) when it is None."""
-    from ..config import profile
-
     return profile() if cfg is None else cfg

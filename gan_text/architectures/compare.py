@@ -14,8 +14,12 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ..corpora import load_corpus
+from ..dataset import make_dataset, prepare
 from ..errors import GanTextError
+from ..metrics import classifier_scores, nll_test, score_samples
 from ..models.hyperparameters import positive_int
+from ..training.runs import CORPUS_SEED
 from .budgets import profile_or_default, resolve_budgets, trainable_params
 from .families import (
     BASE_DISCRIMINATOR,
@@ -90,8 +94,6 @@ def discriminator_auc(discriminator, real, fake) -> float:
     The fakes are the hard samples that the metrics score, even for the CNN generator, whose
     discriminator was trained on its soft outputs.
     """
-    from ..metrics import classifier_scores
-
     real, fake = np.asarray(real, dtype=np.int32), np.asarray(fake, dtype=np.int32)
     logits = [np.asarray(discriminator(x, training=False)).reshape(len(x), -1).mean(axis=1) for x in (real, fake)]
     labels = np.r_[np.ones(len(real)), np.zeros(len(fake))]
@@ -100,8 +102,6 @@ def discriminator_auc(discriminator, real, fake) -> float:
 
 def _fit(phase, data, batch_size: int, seed: int, callbacks=()) -> dict:
     """``fit`` one phase for its steps on an endless shuffled dataset; returns the last logs."""
-    from ..dataset import make_dataset
-
     dataset = make_dataset(data.train_tokens, batch_size, seed=seed, repeat=True)
     history = phase.model.fit(dataset, epochs=1, steps_per_epoch=phase.steps, verbose=0,
                               callbacks=list(callbacks))
@@ -109,10 +109,6 @@ def _fit(phase, data, batch_size: int, seed: int, callbacks=()) -> dict:
 
 
 def _load(corpus, cfg):
-    from ..corpora import load_corpus
-    from ..dataset import prepare
-    from ..training.runs import CORPUS_SEED
-
     if isinstance(corpus, str):
         corpus = load_corpus(corpus, n_train=cfg.n_train, n_test=cfg.n_test, seed=CORPUS_SEED)
     if not hasattr(corpus, "train"):
@@ -149,8 +145,6 @@ def compare_architectures(corpus="grammar", cfg=None, *, generators=GENERATOR_FA
     ``n_eval``, ``n_references``, ``protocol``, total ``seconds`` and ``examples``: the first three
     samples of every pair, ``{(generator, discriminator): [sentence, ...]}``.
     """
-    from ..metrics import nll_test, score_samples
-
     cfg = profile_or_default(cfg)
     if steps is not None:
         cfg = cfg.replace(steps=positive_int("steps", steps))

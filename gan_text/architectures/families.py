@@ -27,10 +27,10 @@ the recipe's ``d_dropout`` for every discriminator with dropout; filter widths 2
 from __future__ import annotations
 
 from ..errors import one_of
-from ..models.discriminators import DISCRIMINATORS, build_discriminator
+from ..models.discriminators import DISCRIMINATORS, build_discriminator, filter_widths
 from ..models.generators import build_generator
 from ..models.hyperparameters import positive_int
-from ..training.recipes import _widths, recipe_settings
+from ..training.recipes import recipe_settings
 
 GENERATOR_FAMILIES = ("lstm", "gru", "cnn", "transformer")
 DISCRIMINATOR_FAMILIES = DISCRIMINATORS  # ("seed", "cnn", "relgan", "rnn", "transformer")
@@ -81,7 +81,7 @@ def family_hyperparameters(player: str, family: str, width: int, seq_len: int, s
                            "kernel_size": s["kernel_size"]}
         return "transformer", {"emb_dim": w, "num_heads": s["num_heads"], "hidden_dim": 2 * w,
                                "num_layers": s["num_layers"]}
-    convolution = {"filter_sizes": _widths(seq_len), "num_filters": (w,), "dropout": s["d_dropout"]}
+    convolution = {"filter_sizes": filter_widths(seq_len), "num_filters": (w,), "dropout": s["d_dropout"]}
     hyperparameters = {
         "seed": {"emb_dim": s["emb_dim"], "hidden_dim": w},
         "cnn": {"emb_dim": s["emb_dim"], **convolution},

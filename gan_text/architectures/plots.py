@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import GanTextError
+from ..plots import plot_quality_diversity
 from .compare import COLUMNS
 from .families import BASE_DISCRIMINATOR, BASE_GENERATOR
 
@@ -22,8 +23,6 @@ def plot_architectures(frame: pd.DataFrame, real=None):
     lie far from the rest, an inset zooms on those within 0.05 of the median point.
     """
     import matplotlib.pyplot as plt
-
-    from ..plots import plot_quality_diversity
 
     missing = [c for c in COLUMNS if c not in getattr(frame, "columns", ())]
     if not isinstance(frame, pd.DataFrame) or frame.empty or missing:

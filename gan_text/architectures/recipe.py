@@ -14,14 +14,13 @@ the comparison shows: it is the price of a non-autoregressive generator, not a b
 
 from __future__ import annotations
 
-import keras
-import numpy as np
+import dataclasses
 
 from ..errors import GanTextError
 from ..models.hyperparameters import positive_int
+from ..training.builders import adversarial_gan, language_model, recipe_config, sampler
 from ..training.phases import Phase, Recipe
-from ..training.recipes import _check, _config, _language_model, _sampler
-from ..training.textgan import TextGAN
+from ..training.settings import RelGANSettings, check_data, check_seed, check_value, seed_weights
 from .budgets import default_budgets, matched_width
 from .families import (
     BASE_DISCRIMINATOR,
@@ -54,11 +53,8 @@ def architecture_recipe(data, cfg, seed: int = 0, generator: str = BASE_GENERATO
     """
     check_family("generator", generator)
     check_family("discriminator", discriminator)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise GanTextError(f"seed must be an int, got {seed!r}; pass e.g. seed=0")
-    if getattr(data, "vocab_size", None) is None or getattr(data, "seq_len", None) is None:
-        raise GanTextError(f"data must be a prepared corpus with vocab_size and seq_len, got "
-                           f"{type(data).__name__}; pass gt.dataset.prepare(corpus)")
+    seed = check_seed(seed)
+    check_data(data)
     s = checked_settings(cfg, overrides)
     default_g, default_d = default_budgets(data, cfg, settings=s)
     budgets = (default_g if g_params is None else positive_int("g_params", g_params),
@@ -67,26 +63,23 @@ def architecture_recipe(data, cfg, seed: int = 0, generator: str = BASE_GENERATO
     widths = [matched_width(family, budget, vocab_size, seq_len, player=player, settings=s)
               for family, budget, player in zip((generator, discriminator), budgets, PLAYERS, strict=True)]
 
-    keras.utils.set_random_seed(int(seed))  # after the width search, which builds models too
+    seed_weights(seed)  # after the width search, which builds models too
     g_model = build_family("generator", generator, widths[0], vocab_size, seq_len, s)
     d_model = build_family("discriminator", discriminator, widths[1], vocab_size, seq_len, s)
-    gan = TextGAN(g_model, d_model, loss=s["loss"], d_steps=s["d_steps"], beta_max=s["beta_max"],
-                  beta_schedule=s["beta_schedule"], adversarial_steps=s["steps"], seed=int(seed),
-                  **_regularisers(data, s))
-    gan.compile(d_optimizer=keras.optimizers.Adam(s["d_lr"]), g_optimizer=keras.optimizers.Adam(s["g_lr"]))
+    gan = adversarial_gan(g_model, d_model, data, s, seed)
     phases = []
     if not g_model.autoregressive:
         s["pretrain_steps"] = 0  # nothing to pre-train by teacher forcing: noise in, softmax out
     if s["pretrain_steps"] > 0:
-        lm = _language_model(g_model, s["pretrain_lr"], s["pretrain_final_lr"], s["pretrain_steps"])
+        lm = language_model(g_model, s["pretrain_lr"], s["pretrain_final_lr"], s["pretrain_steps"])
         phases.append(Phase("pretrain", lm, s["pretrain_steps"]))
     phases.append(Phase("adversarial", gan, s["steps"]))
     name = f"arch-{generator}-{discriminator}"
     info = {"generator_family": generator, "discriminator_family": discriminator, "g_params": budgets[0],
             "d_params": budgets[1], "g_width": widths[0], "d_width": widths[1]}
-    sampler = _sampler(g_model) if g_model.autoregressive else gan.generate
-    return Recipe(name, phases, g_model, d_model, _config(name, int(seed), data, {**s, **info}, g_model, d_model),
-                  sampler)
+    sample = sampler(g_model) if g_model.autoregressive else gan.generate
+    return Recipe(name, phases, g_model, d_model, recipe_config(name, seed, data, {**s, **info}, g_model, d_model),
+                  sample)
 
 
 def checked_settings(cfg, overrides: dict) -> dict:
@@ -96,16 +89,10 @@ def checked_settings(cfg, overrides: dict) -> dict:
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
         raise GanTextError(f"unknown architecture override {unknown[0]!r}; accepted: {', '.join(sorted(defaults))}")
-    return _check(defaults, {**defaults, **overrides})
+    kinds = {field.name: field for field in dataclasses.fields(RelGANSettings)}
+    return {name: check_value(name, value, kinds[name].metadata if name in kinds else WHOLE,
+                              None if name not in kinds else kinds[name].default)
+            for name, value in {**defaults, **overrides}.items()}
 
 
-def _regularisers(data, s: dict) -> dict:
-    """The discriminator's regularisers of the relgan recipe (``recipes.REGULARISERS``: instance noise,
-    label smoothing, consistency, token augmentation), passed to TextGAN exactly as relgan_recipe does;
-    none where the recipe has none."""
-    from ..training import recipes
-
-    names = getattr(recipes, "REGULARISERS", {})
-    if not names:
-        return {}
-    return {**{key: s[key] for key in names}, "unigram": recipes._unigram(data, s["replace_rate"])}
+WHOLE = {"kind": "whole", "minimum": 1}  # the families' own sizes (noise_dim, num_heads, ...)

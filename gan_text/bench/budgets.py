@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..config import Profile
 from ..errors import GanTextError, one_of
 
 BENCHMARKS = ("oracle", "coco")
@@ -168,8 +169,6 @@ def recipe_overrides(recipe: str, budget: Budget) -> dict:
 
 def train_profile(benchmark: str, profile: str, budget: Budget):
     """The :class:`gan_text.config.Profile` handed to ``train`` (sizes of the corpus and the batches)."""
-    from ..config import Profile
-
     return Profile(name=f"bench-{benchmark}-{profile}", n_train=budget.n_train, n_test=budget.n_test,
                    batch_size=BATCH_SIZE if budget.n_train >= BATCH_SIZE else 16, epochs=1,
                    pretrain_steps=budget.pretrain_steps, steps=budget.steps, n_eval=budget.n_eval,

@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..corpora import load_corpus
+from ..metrics import bleu_scores
+from ..metrics.sweep import real_data_row, score_samples
+from ..text import tokenize_corpus
 from .running import SAMPLE_SEED
 
 N_PRINT = 1
@@ -33,15 +37,11 @@ PROTOCOL = "texygen"
 
 def load(budget):
     """The Texygen COCO split, cut to ``budget.n_train`` / ``budget.n_test`` sentences (file order)."""
-    from ..corpora import load_corpus
-
     return load_corpus("coco", n_train=budget.n_train, n_test=budget.n_test)
 
 
 def _sentences(corpus):
     """(train, test) as token lists, tokenised as the corpus is for training."""
-    from ..text import tokenize_corpus
-
     return (tokenize_corpus(corpus.train, corpus.level, corpus.lowercase),
             tokenize_corpus(corpus.test, corpus.level, corpus.lowercase))
 
@@ -49,8 +49,6 @@ def _sentences(corpus):
 def reference_rows(corpus, budget) -> dict:
     """``{"real": ...}``: ``n_final`` training sentences scored against the test split (BLEU) and
     against each other (Self-BLEU), the numbers a perfect generator would reach."""
-    from ..metrics.sweep import real_data_row
-
     train, test = _sentences(corpus)
     n = min(budget.n_final, len(train))
     row = real_data_row(real=train[:n], references=test, n=n, protocol=PROTOCOL).iloc[0]
@@ -61,8 +59,6 @@ def curve_scores(model, budget, seed: int, corpus=None):
     """``evaluate(sentences)`` for ``train``: BLEU-2..5 of ``n_eval`` fresh samples against the test split
     (``corpus``'s, else the prepared test rows), NLL-gen on ``n_curve_test`` test sentences and NLL-div
     of the samples (nats per token)."""
-    from ..metrics import bleu_scores
-
     vocab = model.data.vocab
     test = model.data.test_tokens[:budget.n_curve_test]
     references = _sentences(corpus)[1] if corpus is not None else [vocab.decode(r) for r in model.data.test_tokens]
@@ -77,8 +73,6 @@ def curve_scores(model, budget, seed: int, corpus=None):
 
 
 def _scores(model, tokens, train, test, temperature: float) -> dict:
-    from ..metrics.sweep import score_samples
-
     scores = score_samples(tokens, vocab=model.data.vocab, references=test, train_sentences=train,
                            protocol=PROTOCOL)
     scores["nll_gen"] = model.nll_at(model.data.test_tokens, temperature)

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..atomic import atomic_path
+from ..plots import plot_quality_diversity
 from .budgets import RECIPES
+from .published import published_table
 
 COLORS = {recipe: f"C{i}" for i, recipe in enumerate(RECIPES)}
 NAMES = {"mle": "MLE", "seqgan": "SeqGAN", "relgan": "RelGAN"}
@@ -70,9 +72,6 @@ def _oracle_figure(results, figure) -> None:
 
 
 def _coco_figure(results, figure) -> None:
-    from ..plots import plot_quality_diversity
-    from .published import published_table
-
     left, middle, right = figure.subplots(1, 3)
     ns = [2, 3, 4, 5]
     final = results.wide("final") if not results.final.empty else pd.DataFrame()

@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..corpora import load_corpus
+from ..metrics.likelihood import oracle_scores
 from .running import SAMPLE_SEED
 
 N_PRINT = 0  # the sentences are ids: nothing to read at each evaluation point
@@ -37,7 +39,7 @@ def _oracle(corpus):
 
 def load(budget):
     """The oracle corpus with ``budget.n_train`` / ``budget.n_test`` sequences (corpus seed 0)."""
-    from ..corpora import load_corpus
+    # lazy: training loads TensorFlow, and gan_text.bench imports without it
     from ..training.runs import CORPUS_SEED
 
     return load_corpus("oracle", n_train=budget.n_train, n_test=budget.n_test, seed=CORPUS_SEED)
@@ -55,8 +57,6 @@ def _length(model) -> int:
 
 def _scores(model, tokens, corpus, temperature: float) -> dict:
     """NLL-oracle (and the share of rows it scored), NLL-gen and NLL-div of one set of samples."""
-    from ..metrics.likelihood import oracle_scores
-
     words = _length(model)
     scores = oracle_scores(tokens, model.data.vocab, _oracle(corpus))
     scores["nll_gen"] = model.nll_at(model.data.test_tokens, temperature, positions=words)

@@ -22,6 +22,8 @@ import dataclasses
 
 import pandas as pd
 
+from .budgets import check_benchmark
+
 TEXYGEN = ("Zhu, Lu, Zheng, Guo, Zhang, Wang and Yu (2018). Texygen: A Benchmarking Platform for Text "
            "Generation Models. SIGIR 2018. arXiv:1802.01886")
 RELGAN = ("Nie, Narodytska and Patel (2019). RelGAN: Relational Generative Adversarial Networks for Text "
@@ -85,8 +87,6 @@ def published_table(benchmark: str | None = None) -> pd.DataFrame:
     (one benchmark if ``benchmark`` is given)."""
     frame = pd.DataFrame([dataclasses.asdict(r) for r in PUBLISHED])
     if benchmark is not None:
-        from .budgets import check_benchmark
-
         frame = frame[frame["benchmark"] == check_benchmark(benchmark)].reset_index(drop=True)
     return frame
 

@@ -34,6 +34,7 @@ import pandas as pd
 from ..atomic import write_json, write_text
 from ..errors import GanTextError
 from .budgets import RECIPES, check_benchmark, check_profile
+from .figures import plot_results
 from .published import CAVEATS, published_table
 
 DEFAULT_OUT = Path("benchmarks") / "results"
@@ -160,8 +161,6 @@ def write_results(out, benchmark: str, profile: str, outputs, references: dict, 
     meta = {**meta, "caveat": CAVEATS[benchmark], "runs": dict(sorted(runs.items())),
             "seeds": {r: sorted(int(s) for s in seeds[r]) for r in RECIPES if r in seeds.index}}
     write_json(files["meta"], meta)
-    from .figures import plot_results
-
     plot_results(Results(benchmark, profile, merged["final"], merged["curves"], merged["sweep"], meta, files),
                  files["plot"])
     return files

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import GanTextError
+from . import results as res
 from .budgets import (
     RECIPES,
     Budget,
@@ -88,7 +89,7 @@ def nll_function(generator) -> Callable:
     all positions it equals :func:`gan_text.metrics.nll_test`. Below temperature 1 the model is
     sharper, so real text (NLL-gen) costs more nats: a temperature trades coverage for quality.
     """
-    import tensorflow as tf
+    import tensorflow as tf  # lazy, as below: gan_text.bench imports without TensorFlow
 
     from ..models.autoregressive import teacher_forcing_inputs
     from ..models.language_model import token_nll
@@ -137,6 +138,7 @@ def versions() -> dict:
     """Versions of the libraries that shape the numbers."""
     import nltk
 
+    # lazy: training loads TensorFlow, and gan_text.bench imports without it
     from ..training.rundir import versions as run_versions
 
     return {**run_versions(), "pandas": pd.__version__, "nltk": nltk.__version__}
@@ -179,6 +181,7 @@ def run_one(tsk, benchmark: str, profile: str, recipe: str, seed: int, budget: B
     """Train ``recipe`` with ``seed`` on ``corpus`` into ``run_dir`` and score it (see the module doc).
 
     ``settings``: more recipe settings (e.g. ``{"g_lr": 1e-4}``) on top of the benchmark's."""
+    # lazy: training loads TensorFlow, and gan_text.bench imports without it
     from ..training.recipes import build_recipe
     from ..training.runs import train
 
@@ -252,11 +255,11 @@ def _settings(settings, recipes, cfg) -> dict:
     if not isinstance(settings, dict) or not all(isinstance(v, dict) for v in settings.values()):
         raise GanTextError("settings must be a dict {recipe: {setting: value}}, e.g. {'relgan': {'g_lr': 1e-4}}")
     check_recipes(list(settings))
+    # lazy: training loads TensorFlow, and gan_text.bench imports without it
     from ..training.recipes import recipe_settings
-    from ..training.seqgan import seqgan_settings
 
     for recipe, chosen in settings.items():
-        accepted = seqgan_settings(cfg) if recipe == "seqgan" else recipe_settings(recipe, cfg)
+        accepted = recipe_settings(recipe, cfg)
         unknown = sorted(set(chosen) - set(accepted))
         if unknown:
             raise GanTextError(f"unknown {recipe} setting {unknown[0]!r}; accepted: {', '.join(sorted(accepted))}")
@@ -279,8 +282,6 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
 
     For repeatable numbers call ``gt.setup(seed)`` first (op determinism), as the CLI does.
     """
-    from . import results as res
-
     benchmark, profile = check_benchmark(benchmark), check_profile(profile)
     recipes = check_recipes(recipes)
     budget = _budget(benchmark, profile, budget)

@@ -14,15 +14,17 @@ import os
 from pathlib import Path
 
 from ..errors import GanTextError, one_of
+from . import files
 from .base import Corpus
+from .downloads import REGISTRY, load_registered
+from .grammar import grammar_corpus
+from .oracle import oracle_corpus
 
 BUILTIN = ("grammar", "oracle")
 
 
 def known_corpora() -> list[str]:
     """Names that :func:`load_corpus` accepts besides paths."""
-    from .downloads import REGISTRY
-
     return [*BUILTIN, *REGISTRY]
 
 
@@ -35,23 +37,15 @@ def load_corpus(source, *, n_train: int | None = None, n_test: int | None = None
     downloaded corpora keep their published train/test files and order, and are cut, not sampled.
     Raises GanTextError for an unknown name or a missing or unreadable file.
     """
-    from . import files
-
     if isinstance(source, (list, tuple)):
         return files.from_sentences(source, n_train=n_train, n_test=n_test, seed=seed)
     if not isinstance(source, (str, os.PathLike)):
         raise GanTextError(f"a corpus is a name, a path or a list of sentences, not {type(source).__name__}")
     name = str(source)
     if name == "grammar":
-        from .grammar import grammar_corpus
-
         return grammar_corpus(n_train=n_train, n_test=n_test, seed=seed)
     if name == "oracle":
-        from .oracle import oracle_corpus
-
         return oracle_corpus(n_train=n_train, n_test=n_test, seed=seed)
-    from .downloads import REGISTRY, load_registered
-
     if name in REGISTRY:
         return load_registered(name, n_train=n_train, n_test=n_test, cache_dir=cache_dir)
     path = Path(name).expanduser()

@@ -27,37 +27,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-import numpy as np
-
-from ..errors import GanTextError
-from .inputs import ngram_orders, token_lists
+from .inputs import countable_sentences, ngram_order, ngram_orders
 
 DIVERSITY_NS = (1, 2, 3, 4)  # distinct-n / unique-n orders reported by default
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-def _sentences(sentences, what: str) -> list[tuple]:
-    """Check a non-empty list of token lists with hashable tokens; return it as a list of tuples."""
-    sents = token_lists(sentences, what)
-    if not sents:
-        raise GanTextError(f"{what} is an empty list; pass at least one tokenised sentence")
-    try:
-        for sentence in sents:
-            hash(sentence)
-    except TypeError as exc:
-        raise GanTextError(f"tokens in {what} must be hashable (str or int), but one is a list or "
-                           f"another unhashable value; pass one flat list of tokens per "
-                           f"sentence") from exc
-    return sents
-
-
-def _order(n) -> int:
-    """Check one n-gram order (a whole number >= 1) and return it as an int."""
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise GanTextError(f"n must be one whole number >= 1 (the n-gram length), got {n!r}")
-    return int(n)
-
 
 def _grams(sentence: tuple, n: int):
     """The n-grams of one sentence, left to right, as tuples (none if it is shorter than n)."""
@@ -74,11 +49,13 @@ def ngram_counts(sentences, n: int) -> Counter:
     >>> ngram_counts([["a", "b", "a", "b"]], 2)
     Counter({('a', 'b'): 2, ('b', 'a'): 1})
     """
-    n = _order(n)
-    return _counts(_sentences(sentences, "sentences"), n)
+    n = ngram_order(n)
+    return count_ngrams(countable_sentences(sentences, "sentences"), n)
 
 
-def _counts(sents: list[tuple], n: int) -> Counter:
+def count_ngrams(sents: list[tuple], n: int) -> Counter:
+    """:func:`ngram_counts` without the checks, for inputs already checked by
+    :func:`~gan_text.metrics.inputs.countable_sentences` and :func:`~gan_text.metrics.inputs.ngram_order`."""
     return Counter(gram for sentence in sents for gram in _grams(sentence, n))
 
 
@@ -98,10 +75,10 @@ def distinct_scores(sentences, ns=DIVERSITY_NS) -> dict[int, float]:
     exactly 1 for every n.) 1 means no n-gram is ever repeated; ``k`` copies of the same sentences
     divide it by ``k``. It is ``nan`` when no sentence has ``n`` tokens (0 / 0).
     """
-    sents = _sentences(sentences, "sentences")
+    sents = countable_sentences(sentences, "sentences")
     scores = {}
     for n in ngram_orders(ns):
-        counts = _counts(sents, n)
+        counts = count_ngrams(sents, n)
         total = sum(counts.values())
         scores[n] = len(counts) / total if total else math.nan
     return scores
@@ -110,7 +87,7 @@ def distinct_scores(sentences, ns=DIVERSITY_NS) -> dict[int, float]:
 def distinct_n(sentences, n: int) -> float:
     """distinct-n (Li et al. 2016): distinct n-grams / all n-grams over the set; see
     :func:`distinct_scores`."""
-    n = _order(n)
+    n = ngram_order(n)
     return distinct_scores(sentences, (n,))[n]
 
 
@@ -137,8 +114,8 @@ def unique_ngrams_per_sentence(sentences, n: int, ratio: bool = False) -> float:
     Neither version looks across sentences: a set of identical sentences without inner repeats
     scores as high as a varied one (use :func:`distinct_n` or :func:`duplicate_rate` for that).
     """
-    n = _order(n)
-    sents = _sentences(sentences, "sentences")
+    n = ngram_order(n)
+    sents = countable_sentences(sentences, "sentences")
     if not ratio:
         return math.fsum(len(set(_grams(s, n))) for s in sents) / len(sents)
     ratios = [len(set(_grams(s, n))) / (len(s) - n + 1) for s in sents if len(s) >= n]
@@ -158,7 +135,7 @@ def duplicate_rate(sentences) -> float:
     N copies of one sentence give (N - 1) / N. It is 1 - "uniqueness" as used for generative models
     in general (e.g. the MOSES benchmark, Polykovskiy et al. 2020, Frontiers in Pharmacology).
     """
-    sents = _sentences(sentences, "sentences")
+    sents = countable_sentences(sentences, "sentences")
     return (len(sents) - len(set(sents))) / len(sents)
 
 
@@ -174,8 +151,8 @@ def novelty(sentences, train_sentences) -> float:
     sentence scores 0. Low novelty means the generator copies its training data; 1 means nothing
     is copied verbatim (it says nothing about quality).
     """
-    sents = _sentences(sentences, "sentences")
-    train = set(_sentences(train_sentences, "train_sentences"))
+    sents = countable_sentences(sentences, "sentences")
+    train = set(countable_sentences(train_sentences, "train_sentences"))
     return sum(s not in train for s in sents) / len(sents)
 
 
@@ -189,7 +166,7 @@ def diversity_scores(sentences, train_sentences=None, ns=DIVERSITY_NS) -> dict[s
 
         pd.DataFrame({"real": diversity_scores(test, train), "fake": diversity_scores(fake, train)})
     """
-    sents = _sentences(sentences, "sentences")
+    sents = countable_sentences(sentences, "sentences")
     ns = ngram_orders(ns)
     scores = {f"distinct-{n}": value for n, value in distinct_scores(sents, ns).items()}
     scores |= {f"unique-{n}/sentence": unique_ngrams_per_sentence(sents, n) for n in ns}
@@ -201,5 +178,5 @@ def diversity_scores(sentences, train_sentences=None, ns=DIVERSITY_NS) -> dict[s
 
 __all__ = [
     "DIVERSITY_NS", "distinct_n", "distinct_scores", "diversity_scores", "duplicate_rate",
-    "ngram_counts", "novelty", "unique_ngrams_per_sentence",
+    "count_ngrams", "ngram_counts", "novelty", "unique_ngrams_per_sentence",
 ]

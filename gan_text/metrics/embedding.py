@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import GanTextError, one_of
 from ..vocabulary import PAD_ID
-from .likelihood import _token_array
+from .inputs import token_array
 
 POOLINGS = ("mean", "last")
 
@@ -90,7 +90,7 @@ def sentence_embeddings(tokens, lm, pooling: str = "mean", batch_size: int = 512
     """
     if pooling not in POOLINGS:
         raise one_of("pooling", pooling, POOLINGS)
-    tokens = _token_array(tokens, "tokens").astype(np.int32)
+    tokens = token_array(tokens, "tokens").astype(np.int32)
     generator = getattr(lm, "generator", lm)
     if tokens.shape[1] != generator.seq_len:
         raise GanTextError(f"the LM reads rows of {generator.seq_len} tokens, got {tokens.shape[1]}; "

@@ -27,15 +27,15 @@ from collections import Counter
 
 import numpy as np
 
-from .diversity import _counts, _order, _sentences
-from .inputs import ngram_orders
+from .diversity import count_ngrams
+from .inputs import countable_sentences, ngram_order, ngram_orders
 
 JSD_NS = (1, 2, 3, 4)  # orders of the WGAN-GP monitor
 MS_JACCARD_NS = (2, 3, 4, 5)  # the same orders as BLEU-2..5 (metrics.DEFAULT_NS)
 
 
 def _pair(generated, real) -> tuple[list[tuple], list[tuple]]:
-    return _sentences(generated, "generated"), _sentences(real, "real")
+    return countable_sentences(generated, "generated"), countable_sentences(real, "real")
 
 
 def _aligned(gen_counts: Counter, real_counts: Counter) -> tuple[np.ndarray, np.ndarray]:
@@ -80,12 +80,12 @@ def ngram_jsd_scores(generated, real, ns=JSD_NS) -> dict[int, float]:
     n-gram of that order. Returns ``{n: float}``.
     """
     gen, real = _pair(generated, real)
-    return {n: _jsd(*_aligned(_counts(gen, n), _counts(real, n))) for n in ngram_orders(ns)}
+    return {n: _jsd(*_aligned(count_ngrams(gen, n), count_ngrams(real, n))) for n in ngram_orders(ns)}
 
 
 def ngram_jsd(generated, real, n: int) -> float:
     """JSD between n-gram frequencies (bits, in [0, 1]) for one n; see :func:`ngram_jsd_scores`."""
-    n = _order(n)
+    n = ngram_order(n)
     return ngram_jsd_scores(generated, real, (n,))[n]
 
 
@@ -110,9 +110,9 @@ def multiset_jaccard(generated, real, n: int) -> float:
     over every n-gram ``g`` of either set. In [0, 1]; ``nan`` if neither set has an n-gram.
     See :func:`ms_jaccard_scores`.
     """
-    n = _order(n)
+    n = ngram_order(n)
     gen, real = _pair(generated, real)
-    return _jaccard(*_aligned(_counts(gen, n), _counts(real, n)), len(gen), len(real))
+    return _jaccard(*_aligned(count_ngrams(gen, n), count_ngrams(real, n)), len(gen), len(real))
 
 
 def _geometric_means(per_order: dict[int, float], ns) -> dict[int, float]:
@@ -137,14 +137,14 @@ def ms_jaccard_scores(generated, real, ns=MS_JACCARD_NS) -> dict[int, float]:
     """
     gen, real = _pair(generated, real)
     ns = ngram_orders(ns)
-    per_order = {k: _jaccard(*_aligned(_counts(gen, k), _counts(real, k)), len(gen), len(real))
+    per_order = {k: _jaccard(*_aligned(count_ngrams(gen, k), count_ngrams(real, k)), len(gen), len(real))
                  for k in range(1, max(ns) + 1)}
     return _geometric_means(per_order, ns)
 
 
 def ms_jaccard(generated, real, n: int) -> float:
     """MS-Jaccard-n (Montahaei et al. 2019) for one n; see :func:`ms_jaccard_scores`."""
-    n = _order(n)
+    n = ngram_order(n)
     return ms_jaccard_scores(generated, real, (n,))[n]
 
 
@@ -187,7 +187,7 @@ def fidelity_scores(generated, real, jsd_ns=JSD_NS, jaccard_ns=MS_JACCARD_NS) ->
     jsd_ns, jaccard_ns = ngram_orders(jsd_ns), ngram_orders(jaccard_ns)
     per_order, jsd = {}, {}
     for k in range(1, max(max(jsd_ns), max(jaccard_ns)) + 1):
-        gen_counts, real_counts = _aligned(_counts(gen, k), _counts(real, k))
+        gen_counts, real_counts = _aligned(count_ngrams(gen, k), count_ngrams(real, k))
         per_order[k] = _jaccard(gen_counts, real_counts, len(gen), len(real))
         if k in jsd_ns:
             jsd[k] = _jsd(gen_counts, real_counts)

@@ -11,6 +11,8 @@ NLL-oracle          the exact NLL of generated samples under the oracle LSTM tha
                     quality (SeqGAN, Yu et al. 2017; Texygen, Zhu et al. 2018). :func:`nll_oracle`
 NLL-test / NLL-gen  real test text under the generator: coverage of the real distribution
                     (Texygen "NLL-test"; RelGAN, Nie et al. 2019, "NLL_gen"). :func:`nll_test`
+tempered NLL-test   NLL-test under the model sampled at a temperature: the coverage axis of a
+                    quality-diversity frontier. :func:`tempered_nll_test`
 NLL-div             the generator's own samples under itself: low means low entropy, i.e. little
                     diversity (TextGAN-PyTorch's ``NLL_div``). :func:`nll_div`
 LM score            generated text under an LM trained on *real* data: quality (Semeniuta, Severyn &
@@ -33,11 +35,13 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import GanTextError
+from .inputs import token_array
 
 LM_SETTINGS = {"kind": "rnn", "cell": "lstm", "lr": 1e-2, "clipnorm": 5.0}
 """How the reference and reverse LMs are trained: the MLE baseline's LSTM and optimiser (Adam, lr 1e-2,
@@ -48,14 +52,7 @@ REVERSE_VALIDATION = 0.1  # share of the generated sentences held out to stop th
 
 # ----------------------------------------------------------------------------- helpers
 
-def _token_array(tokens, what: str) -> np.ndarray:
-    """Check an int array (n, seq_len) with n >= 1 and return it as a NumPy array."""
-    array = np.asarray(tokens.numpy() if hasattr(tokens, "numpy") else tokens)
-    if array.ndim != 2 or not np.issubdtype(array.dtype, np.integer) or len(array) == 0:
-        raise GanTextError(f"{what} must be int token ids of shape (n, seq_len) with n >= 1, got "
-                           f"shape {array.shape} {array.dtype}; pass generator samples or "
-                           f"prepared.test_tokens")
-    return array
+_token_array = token_array  # the old private name, still used below
 
 
 def _language_model(model):
@@ -144,6 +141,67 @@ def nll_test(model, test_tokens, batch_size: int = 512) -> float:
     of all rows. Low means the model covers real text; a collapsed GAN scores badly here.
     """
     return _language_model(model).nll(_token_array(test_tokens, "test_tokens"), batch_size)
+
+
+def _check_temperature(temperature) -> float:
+    if isinstance(temperature, bool) or not isinstance(temperature, int | float | np.number) or not (
+            math.isfinite(temperature) and temperature > 0):
+        raise GanTextError(f"the NLL temperature must be a finite number > 0 (0 is greedy sampling, which has no "
+                           f"likelihood), got {temperature!r}; pass e.g. temperature=1.0")
+    return float(temperature)
+
+
+def tempered_nll_function(model, test_tokens, batch_size: int = 512) -> Callable[[float], float]:
+    """``nll(temperature) -> float``: :func:`tempered_nll_test` of ``test_tokens`` at any temperature.
+
+    Checks the inputs once and traces the model once, so scoring many temperatures costs one forward
+    pass over ``test_tokens`` (int (n, seq_len)) each. ``model``: a LanguageModel or an autoregressive
+    generator.
+    """
+    import tensorflow as tf
+    from keras import ops
+
+    from ..models.autoregressive import teacher_forcing_inputs
+    from ..models.hyperparameters import positive_int
+    from ..models.language_model import token_nll
+
+    lm = _language_model(model)
+    tokens = token_array(test_tokens, "test_tokens")
+    if tokens.shape[1] != lm.seq_len:
+        raise GanTextError(f"test_tokens must have the model's seq_len {lm.seq_len}, got shape {tokens.shape}; "
+                           f"pass the prepared.test_tokens of the data the model was trained on")
+    batch_size = positive_int("batch_size", batch_size)
+    generator = lm.generator
+
+    @tf.function(input_signature=[tf.TensorSpec((None, lm.seq_len), tf.int32), tf.TensorSpec((), tf.float32)])
+    def nll_sums(batch, temperature):  # LanguageModel's NLL, with the logits divided by the temperature
+        logits = generator(teacher_forcing_inputs(batch), training=False)
+        nll, mask = token_nll(batch, logits / temperature)
+        return ops.sum(nll), ops.sum(mask)
+
+    def nll(temperature: float) -> float:
+        temperature = tf.constant(_check_temperature(temperature), tf.float32)
+        total = count = 0.0
+        for start in range(0, len(tokens), batch_size):
+            s, n = nll_sums(tf.constant(tokens[start:start + batch_size], tf.int32), temperature)
+            total, count = total + float(s), count + float(n)
+        if count == 0:
+            raise GanTextError("no tokens to score: every position is <pad>; pass real sentences")
+        return total / count
+
+    return nll
+
+
+def tempered_nll_test(model, test_tokens, temperature: float = 1.0, batch_size: int = 512) -> float:
+    """NLL-test under the *tempered* model, the one that sampling at ``temperature`` draws from.
+
+    ``-(1/T) sum log softmax(logits_t / temperature)[x_t]`` in nats per token over the T words and
+    ``<eos>`` of all rows of ``test_tokens`` (int (n, seq_len); ``<pad>`` not counted), exactly the
+    token convention of :func:`nll_test`, which it equals at ``temperature=1``. ``temperature`` > 0:
+    below 1 the model is sharper (fewer real sentences covered, higher NLL), above 1 flatter. It is
+    the coverage axis of a quality-diversity frontier; see :mod:`gan_text.metrics.frontier`.
+    """
+    return tempered_nll_function(model, test_tokens, batch_size)(temperature)
 
 
 def nll_div(model, n: int, temperature: float = 1.0, seed: int = 0) -> float:
@@ -372,4 +430,4 @@ def classifier_scores(labels, scores, threshold: float = 0.5, from_logits: bool 
 
 __all__ = ["LM_SETTINGS", "classifier_scores", "grammar_scores", "lm_score", "nll_div", "nll_oracle",
            "nll_test", "oracle_ids", "oracle_scores", "perplexity", "reference_lm_dir",
-           "reverse_lm_score", "train_reference_lm"]
+           "reverse_lm_score", "tempered_nll_function", "tempered_nll_test", "train_reference_lm"]

@@ -24,11 +24,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import profile
+from ..dataset import encode_sentences
 from ..errors import GanTextError, one_of
 from .bleu_exact import DEFAULT_NS, PROTOCOLS, bleu_scores, self_bleu_scores, sentence_self_bleus
 from .diversity import DIVERSITY_NS, distinct_scores, duplicate_rate, novelty
-from .inputs import ngram_orders, token_lists
-from .likelihood import _token_array, grammar_scores, lm_score, oracle_scores, reverse_lm_score
+from .inputs import ngram_orders, token_array, token_lists
+from .likelihood import grammar_scores, lm_score, oracle_scores, reverse_lm_score
 
 PROGRESS_DELAY_S = 2.0  # the progress bar appears only when a sweep takes longer than this
 
@@ -54,16 +56,14 @@ def _sentences(data, vocab, what: str) -> list[tuple]:
     if isinstance(data, np.ndarray) or hasattr(data, "numpy"):
         if vocab is None:
             raise GanTextError(f"{what} are token ids; pass vocab= to decode them")
-        return [tuple(vocab.decode(row)) for row in _token_array(data, what)]
+        return [tuple(vocab.decode(row)) for row in token_array(data, what)]
     return token_lists(data, what)
 
 
 def _tokens(data, sentences, vocab, seq_len: int | None) -> np.ndarray:
     """Int ids (n, seq_len) of the same sentences: ``data`` itself if it is ids, else encoded."""
     if isinstance(data, np.ndarray) or hasattr(data, "numpy"):
-        return _token_array(data, "tokens")
-    from ..dataset import encode_sentences
-
+        return token_array(data, "tokens")
     if vocab is None:
         raise GanTextError("pass vocab= to encode the sentences for the model-based scores")
     seq_len = seq_len or max(len(s) for s in sentences) + 1
@@ -151,7 +151,7 @@ def _temperatures(temperatures) -> list[float]:
 
 
 def _n(n, cfg) -> int:
-    from ..config import profile
+    # lazy: gan_text.models loads TensorFlow; the metrics import without it
     from ..models.hyperparameters import positive_int
 
     return (cfg or profile()).n_eval if n is None else positive_int("n", n, minimum=2)
@@ -187,7 +187,7 @@ def temperature_sweep(sample_fn, temperatures: Sequence[float], *, vocab, refere
     bar = tqdm(temps, desc="temperature sweep", unit="temperature", disable=progress is False,
                delay=0.0 if progress else PROGRESS_DELAY_S)
     for temperature in bar:
-        tokens = _token_array(sample_fn(n, temperature, seed), "sample_fn's output")
+        tokens = token_array(sample_fn(n, temperature, seed), "sample_fn's output")
         sentences = _sentences(tokens, vocab, "samples")
         rows.append({"temperature": temperature, **_score(
             lambda seq_len, tokens=tokens: tokens, sentences, refs, vocab=vocab, train=train,
@@ -218,7 +218,7 @@ def real_data_row(real=None, *, vocab=None, references, train_sentences=None, gr
         real = references[:n]
     sentences = _sentences(real, vocab, "real")
     train = None if train_sentences is None else _sentences(train_sentences, vocab, "train_sentences")
-    reverse_train = None if reverse_lm is None else _token_array(reverse_lm.train_tokens[:n],
+    reverse_train = None if reverse_lm is None else token_array(reverse_lm.train_tokens[:n],
                                                                  "reverse_lm.train_tokens")
     row = _score(lambda seq_len: _tokens(real, sentences, vocab, seq_len), sentences, refs,
                  vocab=vocab, train=train, grammar=grammar, reference_lm=reference_lm, oracle=oracle,

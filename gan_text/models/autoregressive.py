@@ -30,7 +30,7 @@ from keras import ops
 
 from ..errors import GanTextError, one_of
 from ..vocabulary import BOS_ID, EOS_ID, PAD_ID
-from .generators import Generator
+from .generator_base import Generator
 from .gumbel import gumbel_softmax
 from .hyperparameters import positive_int, rate
 
@@ -48,7 +48,7 @@ def teacher_forcing_inputs(tokens):
     return ops.concatenate([bos, tokens[:, :-1]], axis=1)
 
 
-def _seed_tensor(seed, default):
+def seed_tensor(seed, default):
     """A stateless seed, int64 (2,), from None (use ``default``), an int, a SeedGenerator or a tensor."""
     if seed is None:
         seed = default
@@ -168,7 +168,7 @@ class AutoregressiveGenerator(Generator):
         fn = self._function(key, lambda: self._make_sampler(*key[1:]))
         return fn(tf.constant(batch_size, tf.int32), tf.constant(temperature or 1.0, tf.float32),
                   tf.constant(top_k or 1, tf.int32), tf.constant(top_p or 1.0, tf.float32),
-                  _seed_tensor(seed, self.seed_generator))
+                  seed_tensor(seed, self.seed_generator))
 
     def _make_sampler(self, greedy, use_top_k, use_top_p):
         @tf.function(input_signature=[tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32),
@@ -210,7 +210,7 @@ class AutoregressiveGenerator(Generator):
         key = ("gumbel", bool(straight_through))
         fn = self._function(key, lambda: self._make_gumbel_sampler(bool(straight_through)))
         return fn(tf.cast(batch_size, tf.int32), tf.cast(beta, tf.float32),
-                  _seed_tensor(seed, self.seed_generator))
+                  seed_tensor(seed, self.seed_generator))
 
     def _make_gumbel_sampler(self, straight_through):
         @tf.function(input_signature=[tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.float32),
@@ -357,4 +357,4 @@ class TransformerGenerator(AutoregressiveGenerator):
 
 
 __all__ = ["AutoregressiveGenerator", "CausalDecoderBlock", "NEVER_WRITTEN", "RNNGenerator",
-           "TransformerGenerator", "teacher_forcing_inputs"]
+           "TransformerGenerator", "seed_tensor", "teacher_forcing_inputs"]

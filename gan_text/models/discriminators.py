@@ -36,6 +36,12 @@ from .input_projection import TokenProjection
 DISCRIMINATORS = ("seed", "cnn", "relgan", "rnn", "transformer")
 
 
+def filter_widths(seq_len: int) -> tuple[int, ...]:
+    """The convolution widths 2..5 that fit in ``seq_len`` tokens (width 1 if none does): the recipes'
+    ``filter_sizes`` for the ``cnn`` and ``relgan`` discriminators."""
+    return tuple(k for k in (2, 3, 4, 5) if k <= seq_len) or (1,)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Checking hyperparameters: every message says what was wrong and what to pass instead.
 

@@ -21,97 +21,23 @@ by token; they also ``sample`` token ids and ``gumbel_sample`` differentiably (s
 Every generator has ``kind``, ``vocab_size``, ``seq_len``, ``hyperparameters`` (a dict), ``summary()``,
 ``count_params()`` and ``sample(batch_size, seed=None)`` -> int32 tokens (batch, seq_len) with
 ``<pad>`` after the first ``<eos>``; it saves and reloads with :mod:`~gan_text.models.saving`.
+The base class and the size checks are in :mod:`~gan_text.models.generator_base` (re-exported here).
 """
 
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import ops
 
-from ..errors import GanTextError, one_of
-from ..vocabulary import EOS_ID, PAD_ID, SPECIALS
+from ..errors import one_of
+from .autoregressive import RNNGenerator, TransformerGenerator
+from .generator_base import MIN_VOCAB_SIZE, Generator, check_sizes, pad_after_eos
 from .hyperparameters import positive_int, rate
 
 GENERATORS = ("seed", "rnn", "cnn", "transformer")
-MIN_VOCAB_SIZE = len(SPECIALS) + 1  # the four special tokens and at least one word
 
 
 # ---------------------------------------------------------------------------------------------------
-# Checking hyperparameters: every message says what was wrong and what to pass instead.
-
-def check_sizes(vocab_size, seq_len) -> tuple[int, int]:
-    """Check ``vocab_size`` (specials + at least one word) and ``seq_len`` (>= 2)."""
-    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int | np.integer) \
-            or vocab_size < MIN_VOCAB_SIZE:
-        raise GanTextError(f"vocab_size must be a whole number >= {MIN_VOCAB_SIZE} (the "
-                           f"{len(SPECIALS)} special tokens and at least one word), got "
-                           f"{vocab_size!r}; pass len(vocab)")
-    if isinstance(seq_len, bool) or not isinstance(seq_len, int | np.integer) or seq_len < 2:
-        raise GanTextError(f"seq_len must be a whole number >= 2 (a token and <eos>), got "
-                           f"{seq_len!r}; pass the dataset's seq_len (prepared.seq_len)")
-    return int(vocab_size), int(seq_len)
-
-
-def pad_after_eos(tokens):
-    """Replace every id after the first ``<eos>`` of each row by ``<pad>``.
-
-    ``tokens``: int (batch, seq_len) -> int32 (batch, seq_len). The ``<eos>`` itself is kept.
-    """
-    tokens = ops.cast(tokens, "int32")
-    is_eos = ops.cast(ops.equal(tokens, EOS_ID), "int32")
-    eos_before = (ops.cumsum(is_eos, axis=1) - is_eos) > 0
-    return ops.where(eos_before, PAD_ID, tokens)
-
-
-# ---------------------------------------------------------------------------------------------------
-
-class Generator(keras.Model):
-    """Base class: stores ``kind``, ``vocab_size``, ``seq_len`` and ``hyperparameters``; saves and reloads.
-
-    A subclass sets ``kind``, ``DEFAULTS`` (every hyperparameter with its default), ``_check(hp)``
-    (validate and normalise the dict in place) and ``_make_layers(hp)``, and writes ``call``.
-    """
-
-    kind = ""
-    autoregressive = False
-    DEFAULTS: dict = {}
-
-    def __init__(self, vocab_size: int, seq_len: int, *, name: str | None = None,
-                 trainable: bool = True, dtype=None, **hyperparameters):
-        unknown = sorted(set(hyperparameters) - set(self.DEFAULTS))
-        if unknown:
-            raise GanTextError(f"unknown hyperparameter {unknown[0]!r} for the {self.kind} generator; "
-                               f"known: {', '.join(self.DEFAULTS)}")
-        super().__init__(name=name or f"{self.kind}_generator", trainable=trainable, dtype=dtype)
-        self.vocab_size, self.seq_len = check_sizes(vocab_size, seq_len)
-        hp = {**self.DEFAULTS, **hyperparameters}
-        self._check(hp)
-        self.hyperparameters = hp
-        # Draws the randomness of sample(..., seed=None). Keras does not save its state: after a
-        # reload the stream starts afresh (from Python's random state); pass seed= to repeat samples.
-        self.seed_generator = keras.random.SeedGenerator(name="seed_generator")
-        self._make_layers(hp)
-
-    def _check(self, hp: dict) -> None:
-        raise NotImplementedError
-
-    def _make_layers(self, hp: dict) -> None:
-        raise NotImplementedError
-
-    def dummy_input(self):
-        """A batch of one input of the right shape and dtype, used to create the weights."""
-        raise NotImplementedError
-
-    def build(self, input_shape=None):
-        """Create every weight by running ``call`` once on :meth:`dummy_input`."""
-        self.call(self.dummy_input())
-        self.built = True
-
-    def get_config(self):
-        return {"vocab_size": self.vocab_size, "seq_len": self.seq_len, "name": self.name,
-                "trainable": self.trainable, **self.hyperparameters}
-
 
 class NoiseGenerator(Generator):
     """A non-autoregressive generator: noise (batch, noise_dim) float32 -> probabilities
@@ -233,7 +159,7 @@ class CNNGenerator(NoiseGenerator):
 def generator_class(kind: str) -> type[Generator]:
     """The class behind a kind; raises GanTextError listing the known kinds."""
     classes = {"seed": SeedTextGenerator, "cnn": CNNGenerator,
-               "rnn": autoregressive.RNNGenerator, "transformer": autoregressive.TransformerGenerator}
+               "rnn": RNNGenerator, "transformer": TransformerGenerator}
     if kind not in classes:
         raise one_of("generator kind", kind, GENERATORS)
     return classes[kind]
@@ -251,8 +177,6 @@ def build_generator(kind: str, vocab_size: int, seq_len: int, **hyperparameters)
     return model
 
 
-from . import autoregressive  # noqa: E402  (registers the rnn and transformer classes)
-
-__all__ = ["GENERATORS", "CNNGenerator", "Generator", "GeneratorResidualBlock", "NoiseGenerator",
-           "SeedTextGenerator", "build_generator", "check_sizes", "generator_class", "pad_after_eos",
-           "positive_int", "rate"]
+__all__ = ["GENERATORS", "MIN_VOCAB_SIZE", "CNNGenerator", "Generator", "GeneratorResidualBlock", "NoiseGenerator",
+           "RNNGenerator", "SeedTextGenerator", "TransformerGenerator", "build_generator", "check_sizes",
+           "generator_class", "pad_after_eos", "positive_int", "rate"]

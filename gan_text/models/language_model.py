@@ -29,8 +29,8 @@ from ..dataset import decode_batch
 from ..errors import GanTextError
 from ..vocabulary import PAD_ID
 from .autoregressive import teacher_forcing_inputs
-from .generators import positive_int
 from .gradients import dense_gradients
+from .hyperparameters import positive_int
 
 
 def token_nll(tokens, logits):

@@ -4,8 +4,9 @@
   config, vocabulary, checkpoints, samples and ``history.csv``, and resumes exactly. ``load_run(run_dir)`` reloads one.
 - ``build_recipe(name, data, cfg)``: ``relgan`` (default), ``seqgan``, ``wgan_gp``, ``seed``, ``mle``; each a list of
   phases (compiled Keras models trained with ``fit``).
-- ``TextGAN``: a generator and a discriminator trained against each other (one graph per step); ``SeqGAN``: policy
-  gradients with Monte-Carlo rollouts.
+- ``TextGAN``: a generator and a discriminator trained against each other (one graph per step), with two
+  extensions: ``RegularisedGAN`` (augmentation, instance noise, consistency, label smoothing) and ``SplitUpdateGAN``
+  (the original loop's two discriminator updates); ``SeqGAN``: policy gradients with Monte-Carlo rollouts.
 - The loss zoo: ``get_loss(name)`` / ``LOSSES`` (minimax, non_saturating, least_squares, wasserstein, wgan_gp, hinge,
   relativistic, relativistic_average), ``gradient_penalty``, ``clip_weights``, ``loss_curves``.
 - Inverse-temperature schedules for Gumbel-softmax: ``beta_at``.
@@ -22,7 +23,7 @@ from .losses import LOSSES, GANLoss, clip_weights, get_loss, gradient_penalty, l
 _LAZY = {
     "train": "runs", "load_run": "runs", "Run": "runs",
     "build_recipe": "recipes", "RECIPES": "recipes", "DEFAULT_RECIPE": "recipes", "recipe_settings": "recipes",
-    "TextGAN": "textgan", "SeqGAN": "seqgan", "rollout_rewards": "rollout", "complete": "rollout",
+    "TextGAN": "textgan", "RegularisedGAN": "regularised", "SplitUpdateGAN": "split_update", "SeqGAN": "seqgan", "rollout_rewards": "rollout", "complete": "rollout",
     "policy_gradient_loss": "rollout", "prob_real": "rollout",
     "beta_at": "schedules", "BETA_SCHEDULES": "schedules", "schedule_table": "schedules",
     "relgan_beta_at": "schedules",

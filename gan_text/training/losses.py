@@ -139,7 +139,7 @@ class GANLoss:
         if self.d_real is None or self.g_fake is None:
             raise GanTextError(f"loss {self.name!r} needs at least a d_real and a g_fake term")
 
-    def _inputs(self, real_logits, fake_logits):
+    def inputs(self, real_logits, fake_logits):
         """Cast to float32 and apply the relativistic pairing: returns what the terms see."""
         r = ops.cast(ops.convert_to_tensor(real_logits), "float32")
         f = ops.cast(ops.convert_to_tensor(fake_logits), "float32")
@@ -155,7 +155,7 @@ class GANLoss:
 
     def d_loss(self, real_logits, fake_logits):
         """The discriminator's loss (a float32 scalar) given its logits on real and fake samples."""
-        r, f = self._inputs(real_logits, fake_logits)
+        r, f = self.inputs(real_logits, fake_logits)
         loss = ops.mean(self.d_real(r))
         if self.d_fake is not None:
             loss = loss + ops.mean(self.d_fake(f))
@@ -163,11 +163,28 @@ class GANLoss:
 
     def g_loss(self, real_logits, fake_logits):
         """The generator's loss (a float32 scalar); only relativistic losses look at ``real_logits``."""
-        r, f = self._inputs(real_logits, fake_logits)
+        r, f = self.inputs(real_logits, fake_logits)
         loss = ops.mean(self.g_fake(f))
         if self.g_real is not None:
             loss = loss + ops.mean(self.g_real(r))
         return loss
+
+    @property
+    def g_needs_real(self) -> bool:
+        """True when the generator's loss reads the logits of real sentences too (relativistic losses)."""
+        return self.relativism is not None or self.g_real is not None
+
+    def accuracy(self, real_logits, fake_logits):
+        """The fraction of real logits > 0 and of fake logits < 0, averaged (a float32 scalar).
+
+        A relativistic loss only sees differences, so then the logits compared are ``r - f`` (pair) or
+        ``r - E f`` and ``f - E r`` (average): for RSGAN, the fraction of pairs where the real sentence
+        scores higher.
+        """
+        r, f = self.inputs(real_logits, fake_logits)
+        real_right = ops.mean(ops.cast(ops.greater(r, 0.0), "float32"))
+        fake_right = ops.mean(ops.cast(ops.less(f, 0.0), "float32"))
+        return 0.5 * (real_right + fake_right)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ import tensorflow as tf
 from keras import ops
 
 from ..errors import GanTextError, one_of
-from ..models.autoregressive import _seed_tensor, teacher_forcing_inputs
-from ..models.generators import positive_int
+from ..models.autoregressive import seed_tensor, teacher_forcing_inputs
+from ..models.hyperparameters import positive_int
 from ..models.language_model import token_nll
 from ..vocabulary import BOS_ID, EOS_ID, PAD_ID
 
@@ -176,7 +176,7 @@ def complete(generator, tokens, given, seed=None):
         raise GanTextError(f"given must be whole numbers in [0, {generator.seq_len}] (how many tokens to "
                            f"keep), got {given.tolist()}; pass e.g. given=3")
     return _complete_fn(generator, tokens, tf.constant(given, tf.int32),
-                        _seed_tensor(seed, generator.seed_generator))
+                        seed_tensor(seed, generator.seed_generator))
 
 
 def rollout_rewards(generator, rollout_generator, discriminator, tokens, num_rollouts: int = 8, seed=None):
@@ -214,7 +214,7 @@ def rollout_rewards(generator, rollout_generator, discriminator, tokens, num_rol
                            "; build them all for the same prepared data")
     tokens = _check_tokens(tokens, generator.seq_len)
     return _rewards_fn(rollout_generator, discriminator, tokens, num_rollouts,
-                       _seed_tensor(seed, rollout_generator.seed_generator))
+                       seed_tensor(seed, rollout_generator.seed_generator))
 
 
 def policy_gradient_loss(generator, tokens, rewards, baseline: str | None = None, training: bool = False):

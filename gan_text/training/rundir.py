@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import __version__
 from ..atomic import atomic_path, write_json, write_text
 from ..errors import GanTextError
 from .callbacks import SAMPLE_METRICS
@@ -66,8 +67,6 @@ def versions() -> dict:
     """Versions of Python and the libraries that shape the numbers."""
     import keras
     import tensorflow as tf
-
-    from .. import __version__
 
     return {"gan_text": __version__, "python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dataset import make_dataset
-from ..errors import GanTextError
+from ..errors import TrainingDiverged
 from . import checkpoints as ckpt
 from . import rundir
 from .callbacks import CheckpointEvery, Clock, NaNGuard, ProgressBar, SampleLogger
@@ -131,7 +131,7 @@ class Runner:
         except Stop as stop:
             self.plot()
             latest = ckpt.latest_checkpoint(self.run_dir / ckpt.CHECKPOINTS_DIR)
-            raise GanTextError(
+            raise TrainingDiverged(
                 f"training stopped: {stop.what} at step {stop.step} of phase '{stop.phase}'; the last good "
                 f"checkpoint is '{latest}' (nothing was saved after it); lower the learning rate (or use "
                 f"a more stable loss) and start a new run") from None

@@ -41,6 +41,7 @@ from ..config import Profile
 from ..config import profile as get_profile
 from ..dataset import Prepared, decode_batch, prepare
 from ..errors import GanTextError, one_of
+from ..models.hyperparameters import positive_int
 from ..vocabulary import Vocabulary
 from . import checkpoints as ckpt
 from . import rundir
@@ -143,19 +144,14 @@ def _apply_steps(recipe, cfg: Profile, overrides: dict, steps) -> tuple[Profile,
     steps); a builder function finds it in ``cfg.steps``."""
     if steps is None:
         return cfg, overrides
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
-        raise GanTextError(f"steps must be a whole number >= 1, got {steps!r}; pass e.g. steps=100")
+    steps = positive_int("steps", steps)
     if isinstance(recipe, str):
         return cfg, {**overrides, "steps": int(steps)}
     return cfg.replace(steps=int(steps)), overrides
 
 
 def _interval(value, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise GanTextError(f"{name} must be a whole number >= 1, got {value!r}; pass e.g. {name}=50")
-    return int(value)
+    return None if value is None else positive_int(name, value)
 
 
 def _load_data(corpus_source, cfg: Profile):

@@ -20,10 +20,11 @@ import keras
 import tensorflow as tf
 
 from ..errors import GanTextError, one_of
-from ..models.discriminators import build_discriminator
+from ..models.discriminators import build_discriminator, filter_widths
 from ..models.generators import build_generator, positive_int
 from ..models.gradients import dense_gradients
 from ..models.language_model import LanguageModel
+from .builders import CLIPNORM, recipe_config, sampler
 from .losses import get_loss
 from .phases import Phase, Recipe
 from .rollout import (
@@ -34,6 +35,7 @@ from .rollout import (
     rewards_graph,
     sample_graph,
 )
+from .settings import SeqGANSettings, begin_recipe, seed_weights
 
 _BCE = get_loss("minimax")  # D: -E log σ(real) - E log(1 - σ(fake)), the classifier's cross-entropy
 
@@ -237,32 +239,6 @@ class SeqGAN(_DiscriminatorTraining):
 # ---------------------------------------------------------------------------------------------------
 # The recipe.
 
-def seqgan_settings(cfg) -> dict:
-    """The default settings of the ``seqgan`` recipe for profile ``cfg`` (what ``overrides`` may change)."""
-    return {
-        "cell": "lstm", "emb_dim": cfg.emb_dim, "hidden_dim": cfg.hidden_dim,  # generator (and copy)
-        "d_emb_dim": cfg.emb_dim, "d_num_filters": cfg.hidden_dim, "d_dropout": 0.25,  # cnn discriminator
-        "pretrain_steps": cfg.pretrain_steps, "pretrain_d_steps": max(1, cfg.pretrain_steps // 2),
-        "steps": cfg.steps,
-        "pretrain_lr": 1e-2, "d_pretrain_lr": 1e-3, "g_lr": 1e-3, "d_lr": 1e-3,
-        "num_rollouts": 4, "update_rate": 0.8, "d_steps": 1, "baseline": None,
-    }
-
-
-def _check_overrides(settings: dict) -> dict:
-    """Check the types and ranges of the recipe settings (after overrides); returns them."""
-    for key in ("emb_dim", "hidden_dim", "d_emb_dim", "d_num_filters", "steps", "num_rollouts", "d_steps"):
-        settings[key] = positive_int(key, settings[key])
-    for key in ("pretrain_steps", "pretrain_d_steps"):
-        settings[key] = positive_int(key, settings[key], minimum=0)
-    for key in ("pretrain_lr", "d_pretrain_lr", "g_lr", "d_lr"):
-        value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise GanTextError(f"{key} must be a learning rate > 0, got {value!r}; pass e.g. {key}=1e-3")
-        settings[key] = float(value)
-    return settings
-
-
 def build_seqgan_recipe(data, cfg, seed: int = 0, **overrides) -> Recipe:
     """The ``seqgan`` recipe: phases ``pretrain``, ``pretrain_d``, ``adversarial``, ready for the runner.
 
@@ -286,47 +262,29 @@ def build_seqgan_recipe(data, cfg, seed: int = 0, **overrides) -> Recipe:
     (time grows linearly with it) while the Monte-Carlo noise of a reward falls only as
     ``1 / sqrt(num_rollouts)``; 4 keeps a course-profile step on the grammar corpus near 0.3 s of CPU.
     """
-    settings = seqgan_settings(cfg)
-    unknown = sorted(set(overrides) - set(settings))
-    if unknown:
-        raise GanTextError(f"unknown seqgan override {unknown[0]!r}; accepted: {', '.join(sorted(settings))}")
-    settings = _check_overrides({**settings, **overrides})
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise GanTextError(f"seed must be an int, got {seed!r}; pass e.g. seed=0")
-    vocab_size, seq_len = getattr(data, "vocab_size", None), getattr(data, "seq_len", None)
-    if vocab_size is None or seq_len is None:
-        raise GanTextError(f"data must be a prepared corpus with vocab_size and seq_len, got "
-                           f"{type(data).__name__}; pass gt.dataset.prepare(corpus)")
-    s = settings
-    keras.utils.set_random_seed(seed)
-    g_hp = {"cell": s["cell"], "emb_dim": s["emb_dim"], "hidden_dim": s["hidden_dim"]}
-    generator = build_generator("rnn", vocab_size, seq_len, **g_hp)
-    widths = tuple(k for k in (2, 3, 4, 5) if k <= seq_len)
-    d_hp = {"emb_dim": s["d_emb_dim"], "filter_sizes": widths, "num_filters": (s["d_num_filters"],),
-            "dropout": s["d_dropout"]}
-    discriminator = build_discriminator("cnn", vocab_size, seq_len, **d_hp)
+    s, seed = begin_recipe(SeqGANSettings, data, cfg, seed, overrides)
+    seed_weights(seed)
+    generator = build_generator("rnn", data.vocab_size, data.seq_len, cell=s.cell, emb_dim=s.emb_dim,
+                                hidden_dim=s.hidden_dim)
+    discriminator = build_discriminator("cnn", data.vocab_size, data.seq_len, emb_dim=s.d_emb_dim,
+                                        filter_sizes=filter_widths(data.seq_len), num_filters=(s.d_num_filters,),
+                                        dropout=s.d_dropout)
 
-    language_model = LanguageModel(generator)
-    language_model.compile(optimizer=keras.optimizers.Adam(s["pretrain_lr"], clipnorm=5.0))
+    language_model = LanguageModel(generator)  # SeqGAN pre-trains at a constant rate
+    language_model.compile(optimizer=keras.optimizers.Adam(s.pretrain_lr, clipnorm=CLIPNORM))
     pretrain_d = DiscriminatorPretrainer(generator, discriminator, seed=seed + 1)
-    pretrain_d.compile(optimizer=keras.optimizers.Adam(s["d_pretrain_lr"]))
-    seqgan = SeqGAN(generator, discriminator, num_rollouts=s["num_rollouts"], update_rate=s["update_rate"],
-                    d_steps=s["d_steps"], baseline=s["baseline"], seed=seed + 2)
-    seqgan.compile(d_optimizer=keras.optimizers.Adam(s["d_lr"]), g_optimizer=keras.optimizers.Adam(s["g_lr"]))
+    pretrain_d.compile(optimizer=keras.optimizers.Adam(s.d_pretrain_lr))
+    seqgan = SeqGAN(generator, discriminator, num_rollouts=s.num_rollouts, update_rate=s.update_rate,
+                    d_steps=s.d_steps, baseline=s.baseline, seed=seed + 2)
+    seqgan.compile(d_optimizer=keras.optimizers.Adam(s.d_lr), g_optimizer=keras.optimizers.Adam(s.g_lr))
 
-    phases = [Phase("pretrain", language_model, s["pretrain_steps"]),
-              Phase("pretrain_d", pretrain_d, s["pretrain_d_steps"]),
-              Phase("adversarial", seqgan, s["steps"])]
-    config = {"recipe": "seqgan", "seed": seed, "vocab_size": int(vocab_size), "seq_len": int(seq_len),
-              **settings, "generator": {"kind": "rnn", **generator.hyperparameters},
-              "discriminator": {"kind": "cnn", **{k: list(v) if isinstance(v, tuple) else v
-                                                  for k, v in discriminator.hyperparameters.items()}}}
-
-    def sampler(n, temperature=1.0, seed=None):
-        return generator.sample(n, temperature=temperature, seed=seed).numpy()
-
+    phases = [Phase("pretrain", language_model, s.pretrain_steps),
+              Phase("pretrain_d", pretrain_d, s.pretrain_d_steps),
+              Phase("adversarial", seqgan, s.steps)]
     return Recipe(name="seqgan", phases=[p for p in phases if p.steps > 0], generator=generator,
-                  discriminator=discriminator, config=config, sampler=sampler)
+                  discriminator=discriminator, config=recipe_config("seqgan", seed, data, s.as_dict(), generator,
+                                                                    discriminator),
+                  sampler=sampler(generator))
 
 
-__all__ = ["DiscriminatorPretrainer", "SeqGAN", "build_seqgan_recipe", "seqgan_settings"]
+__all__ = ["DiscriminatorPretrainer", "SeqGAN", "build_seqgan_recipe"]

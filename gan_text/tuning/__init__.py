@@ -12,8 +12,8 @@ A *study* is a series of *trials*; each trial picks values from a search space (
 run with them (:func:`gan_text.training.runs.train`, into ``study_dir/trial_NNN``), samples from the
 generator and scores the samples with an *objective* (:mod:`.objectives`). The sampler picks the next
 values from the scores so far. Everything is kept in ``study_dir`` and a later call continues the study
-(:mod:`.study`); the trial table and the result object are in :mod:`.results`, the plots (plain
-matplotlib) in :mod:`.plots`.
+(:mod:`.study`); the trial table is in :mod:`.trials`, the plots (plain matplotlib) in :mod:`.plots` and
+the result object, which draws them, in :mod:`.results`.
 
 **Why Optuna (and not KerasTuner).** KerasTuner is built around ``HyperModel.build(hp)``, which returns
 one compiled Keras model per trial, and ``HyperModel.fit``, which may be overridden for a custom training
@@ -35,9 +35,10 @@ from .objectives import (
     grammar_quality_diversity,
 )
 from .plots import MIN_IMPORTANCE_TRIALS, param_importances, plot_importance, plot_objective
-from .results import TRIALS_FILE, TuneResult, trials_frame
+from .results import TuneResult
 from .space import DEFAULT_SPACE, DEFAULT_SPACES, PROFILE_PARAMS, check_space
 from .study import JOURNAL_FILE, SeededTPESampler, tune
+from .trials import TRIALS_FILE, trials_frame
 
 __all__ = [
     "DEFAULT_OBJECTIVES", "DEFAULT_SPACE", "DEFAULT_SPACES", "JOURNAL_FILE", "MIN_IMPORTANCE_TRIALS", "OBJECTIVES",

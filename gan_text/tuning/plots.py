@@ -17,7 +17,7 @@ import math
 import numpy as np
 import optuna
 
-from .results import trials_frame
+from .trials import trials_frame
 
 MIN_IMPORTANCE_TRIALS = 5  # completed trials needed before importances are estimated
 

@@ -28,17 +28,20 @@ import optuna
 
 from ..config import Profile
 from ..config import profile as get_profile
-from ..errors import GanTextError
+from ..corpora import load_corpus
+from ..errors import GanTextError, TrainingDiverged
 from ..models.hyperparameters import positive_int
+from ..training import recipes
 from ..training.rundir import first_difference, jsonable
+from ..training.runs import CORPUS_SEED, train
 from .objectives import Objective, get_objective
-from .results import TRIALS_FILE, TuneResult, counts, note, write_trials
+from .results import TuneResult
 from .space import DEFAULT_SPACES, PROFILE_PARAMS, check_space, contains, split_params, suggest
+from .trials import TRIALS_FILE, counts, note, write_trials
 
 JOURNAL_FILE = "optuna_journal.log"
 STUDY_NAME = "gan_text"
 STARTUP_TRIALS = 4  # TPE samples at random until this many trials have finished (Optuna's default: 10)
-DIVERGED = "training stopped:"  # how the runner's NaN guard starts its GanTextError
 SETTINGS_FORMAT = 1
 PHASE_ENDS = 2**31 - 1  # eval_every that puts the evaluation points (and checkpoints) at phase ends only
 _DONE, _FAIL = optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL
@@ -106,14 +109,8 @@ def _recipe_defaults(recipe, cfg) -> dict | None:
     """The default settings of a named recipe (None for a builder function)."""
     if not isinstance(recipe, str):
         return None
-    from ..training import recipes
-
     if recipe not in recipes.RECIPES:
         raise GanTextError(f"unknown recipe {recipe!r}; known: {', '.join(recipes.RECIPES)}")
-    if recipe == "seqgan":
-        from ..training.seqgan import seqgan_settings
-
-        return seqgan_settings(cfg)
     return recipes.recipe_settings(recipe, cfg)
 
 
@@ -133,9 +130,6 @@ def _corpus(corpus, cfg):
         return str(corpus.name), corpus
     if not isinstance(corpus, str | Path):
         raise GanTextError(f"corpus must be a name (grammar, oracle, ...) or a Corpus, not {type(corpus).__name__}")
-    from ..corpora import load_corpus
-    from ..training.runs import CORPUS_SEED
-
     return str(corpus), load_corpus(str(corpus), n_train=cfg.n_train, n_test=cfg.n_test, seed=CORPUS_SEED)
 
 
@@ -261,8 +255,6 @@ def _trial_function(corpus, recipe, corpus_obj, objective: Objective, space, cfg
     """The Optuna objective: suggest, train into ``trial_NNN``, sample, score."""
     import keras
 
-    from ..training.runs import train
-
     def run_trial(trial) -> float:
         params = suggest(trial, space)
         profile_changes, overrides = split_params(params)
@@ -272,9 +264,7 @@ def _trial_function(corpus, recipe, corpus_obj, objective: Objective, space, cfg
             run = train(corpus, recipe, out=run_dir, profile=cfg.replace(**profile_changes), seed=seed,
                         steps=steps, eval_every=eval_every, verbose=0, **overrides)
             scores = objective(run.recipe.sample(cfg.n_eval, 1.0, seed), run.data.vocab, corpus_obj)
-        except GanTextError as err:
-            if not str(err).startswith(DIVERGED):
-                raise
+        except TrainingDiverged as err:
             trial.set_user_attr("failure", str(err))
             raise _Failed(str(err)) from None
         finally:
