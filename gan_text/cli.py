@@ -6,6 +6,8 @@
 - ``generate RUN_DIR [-n 20] [--temperature T] [--seed S]``: sentences from a saved run.
 - ``evaluate RUN_DIR [--protocol texygen] [--n N] [--temperature T] [--seed S] [--lm]``: score a run's samples
   next to real data (see :func:`gan_text.evaluation.evaluate_run`); writes ``metrics.csv`` and a plot.
+  ``evaluate RUN_DIR --sweep [--temperatures 0.6,0.8,1.0] [-n N]``: the quality frontier instead (see
+  :func:`gan_text.frontier.quality_frontier`); writes ``frontier.csv`` and a plot.
 - ``bench oracle|coco [--profile P] [--seeds N] [--recipes mle,relgan] [--out DIR]``: run a papers' benchmark
   (see :mod:`gan_text.bench`) and print our numbers beside the published ones.
 
@@ -110,9 +112,32 @@ def _print_evaluation(run, **options) -> None:
     print(f"written: {written} ({frame.attrs['seconds']:.0f} s)")
 
 
+def _temperatures(text: str) -> list[float]:
+    """``--temperatures 0.6,0.8,1.0`` as a list of floats (checked again by the sweep: each > 0)."""
+    try:
+        return [float(t) for t in text.split(",")]
+    except ValueError:
+        raise GanTextError(f"--temperatures must be numbers separated by commas, got {text!r}; pass e.g. "
+                           f"--temperatures 0.6,0.8,1.0,1.2") from None
+
+
 def _evaluate_command(args: argparse.Namespace) -> int:
-    _print_evaluation(args.run_dir, protocol=args.protocol, n=_whole(args.n, "--n", 2),
-                      temperature=_number(args.temperature, "--temperature"),
+    if args.sweep:
+        from .frontier import print_frontier
+
+        given = [option for option, value in (("--protocol", args.protocol), ("--temperature", args.temperature),
+                                              ("--lm", args.lm or None)) if value is not None]
+        if given:
+            raise GanTextError(f"{given[0]} does not apply to --sweep (it samples at --temperatures and scores "
+                               f"quality, NLL-test and diversity); drop it or drop --sweep")
+        options = {} if args.temperatures is None else {"temperatures": _temperatures(args.temperatures)}
+        print_frontier(args.run_dir, n=_whole(args.n, "-n", 2) or 1000, seed=_whole(args.seed, "--seed", 0),
+                       **options)
+        return 0
+    if args.temperatures is not None:
+        raise GanTextError("--temperatures needs --sweep (one temperature: --temperature T); add --sweep")
+    _print_evaluation(args.run_dir, protocol=args.protocol or "texygen", n=_whole(args.n, "--n", 2),
+                      temperature=_number(args.temperature or "1.0", "--temperature"),
                       seed=_whole(args.seed, "--seed", 0), lm=args.lm)
     return 0
 
@@ -170,17 +195,25 @@ def _add_train_commands(commands) -> None:
                     "them next to real test sentences: BLEU-2..5 under a protocol, Self-BLEU-2..5, distinct-n, "
                     "duplicates, novelty, MS-Jaccard, NLL-test, and the grammatical fraction or NLL-oracle where "
                     "the corpus's true model is known. Prints a table; writes metrics.csv and "
-                    "plots/evaluation.png into the run directory.")
+                    "plots/evaluation.png into the run directory. With --sweep: the quality frontier instead, "
+                    "N samples at each of --temperatures scored for quality (grammatical and novel share, grammar "
+                    "corpus), NLL-test under the tempered model, Self-BLEU-3, distinct-2, novelty; writes "
+                    "frontier.csv and plots/frontier.png.")
     evaluate.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by `train`")
-    evaluate.add_argument("--protocol", metavar="NAME", default="texygen",
+    evaluate.add_argument("--protocol", metavar="NAME", default=None,
                           help="BLEU protocol: texygen (every sample, default), relgan (the first 100) or textgan "
                                "(the first 200)")
-    evaluate.add_argument("--n", metavar="N", default=None,
-                          help="how many sentences to generate (default: n_eval of the run's profile)")
-    evaluate.add_argument("--temperature", metavar="T", default="1.0", help="sampling temperature (default 1.0)")
+    evaluate.add_argument("-n", "--n", metavar="N", default=None,
+                          help="how many sentences to generate (default: n_eval of the run's profile; "
+                               "with --sweep 1000 per temperature)")
+    evaluate.add_argument("--temperature", metavar="T", default=None, help="sampling temperature (default 1.0)")
     evaluate.add_argument("--seed", metavar="S", default="0", help="sampling seed (default 0)")
     evaluate.add_argument("--lm", action="store_true",
                           help="also the LM score: trains a reference LM on the real data once (cached; slow)")
+    evaluate.add_argument("--sweep", action="store_true",
+                          help="the quality frontier: sweep the sampling temperature (frontier.csv and a plot)")
+    evaluate.add_argument("--temperatures", metavar="LIST", default=None,
+                          help="with --sweep: comma-separated temperatures > 0 (default 0.6,0.7,...,1.2)")
     evaluate.set_defaults(run=_evaluate_command)
 
 

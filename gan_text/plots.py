@@ -9,6 +9,7 @@ better, for Self-BLEU *lower* is better (more diverse), for every NLL lower is b
     ax = plot_quality_diversity({"MLE": mle_sweep, "RelGAN": relgan_sweep}, real=real_row)
     plot_lm_scores({"MLE": mle_sweep}, real=real_row)
     plot_history(run.history)          # or the path of a run folder / its history.csv
+    plot_frontier({"MLE": mle_frontier, "RelGAN": relgan_frontier})   # quality_frontier(...) frames
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ _LABELS = {  # column -> (name on the axis, which way is better)
     "duplicate_rate": ("duplicate rate", "lower = more diverse"),
     "novelty": ("novelty", "higher = less copying"),
     "mean_length": ("mean length (tokens)", ""),
+    "nll_test": ("NLL-test under the tempered model, nats/token", "lower = covers more real text"),
+    "quality": ("grammatical and novel fraction", "higher = better"),
 }
-_HIGHER_BETTER = {"grammatical_fraction", "mean_log_prob", "novelty"}
-_LOWER_BETTER = {"lm_score", "reverse_lm_score", "nll_oracle", "duplicate_rate"}
+_HIGHER_BETTER = {"grammatical_fraction", "mean_log_prob", "novelty", "quality"}
+_LOWER_BETTER = {"lm_score", "reverse_lm_score", "nll_oracle", "duplicate_rate", "nll_test"}
 
 
 def metric_label(column: str) -> str:
@@ -153,6 +156,81 @@ def plot_lm_scores(frames, real=None, ax=None, annotate: bool = True):
                                   annotate=annotate, title="LM against reverse-LM score")
 
 
+def _frontier_curves(frames) -> tuple[list[tuple[str, pd.DataFrame]], pd.DataFrame | None]:
+    """``(name, rows)`` per curve and the first real-data row found (label ``real`` or no temperature)."""
+    if isinstance(frames, pd.DataFrame):
+        frames = [frames]
+    if isinstance(frames, dict):
+        items = list(frames.items())
+    elif isinstance(frames, list | tuple):
+        items = [(None, frame) for frame in frames]
+    else:
+        items = []
+    if not items or not all(isinstance(frame, pd.DataFrame) for _, frame in items):
+        raise GanTextError("frames must be a quality_frontier DataFrame, a list of them or a dict {name: DataFrame}")
+    curves, real = [], None
+    for name, frame in items:
+        _columns(frame, ("temperature",), f"frames[{name!r}]" if name is not None else "a frame")
+        is_real = frame["temperature"].isna()
+        if "label" in frame.columns:
+            is_real |= frame["label"].astype(str) == "real"
+        if real is None and is_real.any():
+            real = frame[is_real].iloc[[0]]
+        model = frame[~is_real]
+        if name is None and "label" in model.columns:
+            curves += [(str(label), rows) for label, rows in model.groupby("label", sort=False)]
+        else:
+            curves.append((str(name if name is not None else "model"), model))
+    return curves, real
+
+
+def plot_frontier(frames, x: str = "nll_test", y: str = "quality", real=None, ax=None, annotate: bool = True,
+                  title: str | None = "Quality frontier: temperature from sharp to flat"):
+    """Quality against diversity as the sampling temperature moves: one line per run, with error bars.
+
+    ``frames``: what ``gan_text.frontier.quality_frontier`` (or ``metrics.frontier_sweep``) returns, for one
+    run or several: a DataFrame (one curve per ``label``), a list of them, or ``{name: DataFrame}``. ``x``:
+    ``nll_test`` (default: real test text under the tempered model, nats/token, lower = more coverage) or
+    ``self_bleu_3`` (lower = more diverse), or any other column; ``y``: ``quality`` (the grammatical and
+    novel fraction), with ``{y}_se`` drawn as standard-error bars. Each point is labelled with its
+    temperature. ``real``: a row (DataFrame, Series or dict) drawn as a black star; default the real-data
+    row of the frames (label ``real``), if any; ``False``: none. A curve with no ``x`` values (a sampler
+    without a likelihood, for ``nll_test``) is only named in the legend. Returns the Axes.
+    """
+    curves, found = _frontier_curves(frames)
+    real = found if real is None else (None if real is False else real)
+    ax = _axes(ax)
+    drawn = 0
+    for name, frame in curves:
+        _columns(frame, (x, y), f"the frame of {name!r}")
+        frame = frame.sort_values("temperature")
+        ok = frame[x].notna() & frame[y].notna()
+        if not ok.any():
+            ax.plot([], [], marker="o", linestyle="none", label=f"{name} (no {x}, {y}: not drawn)")
+            continue
+        frame, drawn = frame[ok], drawn + 1
+        se = frame[f"{y}_se"] if f"{y}_se" in frame.columns else None
+        line = ax.errorbar(frame[x], frame[y], yerr=se, marker="o", capsize=3, label=name)
+        if annotate:
+            for t, xv, yv in zip(frame["temperature"], frame[x], frame[y], strict=True):
+                ax.annotate(f"T={t:g}", (xv, yv), textcoords="offset points", xytext=(4, 4), fontsize="x-small",
+                            color=line.lines[0].get_color())
+    if not drawn:
+        raise GanTextError(f"no frame has values of both {x!r} and {y!r} (quality needs the grammar corpus, "
+                           f"nll_test a model with a likelihood); plot other columns, e.g. x='self_bleu_3'")
+    if real is not None:
+        rx, ry = _real_point(real, x, y)
+        if not (math.isnan(rx) or math.isnan(ry)):
+            ax.plot([rx], [ry], marker="*", markersize=14, color="black", linestyle="none", label="real data")
+    _better_corner(ax, x, y)
+    ax.margins(0.1)
+    ax.set(xlabel=metric_label(x), ylabel=metric_label(y))
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax
+
+
 def _history(history) -> pd.DataFrame:
     if isinstance(history, pd.DataFrame):
         return history
@@ -206,4 +284,4 @@ def plot_history(history, columns=None, ax=None, title: str | None = "Training l
     return ax
 
 
-__all__ = ["metric_label", "plot_history", "plot_lm_scores", "plot_quality_diversity"]
+__all__ = ["metric_label", "plot_frontier", "plot_history", "plot_lm_scores", "plot_quality_diversity"]
