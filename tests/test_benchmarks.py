@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -200,3 +201,34 @@ def test_speed_report_quick(tmp_path, capsys):
 def test_speed_report_rejects_a_bad_count():
     with pytest.raises(SystemExit, match="--metric-n must be at least 2"):
         load("speed_report").parse_args(["--metric-n", "1"])
+
+
+# --- quality_frontier --------------------------------------------------------------------------------------
+
+def test_quality_frontier_quick(tmp_path, capsys):
+    result = load("quality_frontier").main(["--quick", "--out", str(tmp_path)])
+    text = capsys.readouterr().out
+    assert "quality frontier" in text and "at T = 1, every run" in text and "seconds per run" in text
+    points = pd.read_csv(tmp_path / "frontier_smoke.csv")
+    assert set(points["label"]) == {"relgan", "relgan pre-trained", "mle", "real"}
+    models = points[points["label"] != "real"]
+    assert sorted(models["temperature"].unique()) == [0.8, 1.0] and set(models["n"]) == {24}
+    assert models["quality_se"].between(0, 0.5).all() and models["nll_test"].gt(0).all()
+    record = json.loads((tmp_path / "frontier_smoke.json").read_text())
+    assert record["profile"] == "smoke" and {t["recipe"] for t in record["times"]} == {"relgan", "mle"}
+    assert (tmp_path / "frontier_smoke.png").stat().st_size > 0
+    assert (tmp_path / "runs" / "relgan-seed0" / "config.json").is_file()
+    assert result["points"].shape[0] == len(points)
+
+
+def test_quality_frontier_matches_a_point_against_the_mle_curve():
+    matched = load("quality_frontier").matched
+    rows = [("mle", t, nll, q) for t, nll, q in ((0.7, 3.7, 0.90), (1.0, 3.5, 0.80))]
+    rows += [("relgan", 1.0, 3.6, 0.90), ("relgan", 1.2, 3.4, 0.70)]  # the second lies off the curve
+    points = pd.DataFrame([{"label": label, "run_seed": 0, "temperature": t, "nll_test": nll, "quality": q,
+                            "quality_se": 0.01} for label, t, nll, q in rows])
+    out = matched(points)
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert row["mle_quality"] == pytest.approx(0.85) and row["gap_points"] == pytest.approx(5.0)
+    assert row["gap_se"] == pytest.approx(0.05 / math.hypot(0.01, 0.01))
