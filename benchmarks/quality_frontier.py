@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/quality_frontier.py                                  # relgan and mle, seeds 0 1 2, course
-    python benchmarks/quality_frontier.py --recipes relgan,mle,seqgan --seeds 0
+    python benchmarks/quality_frontier.py --recipes relgan,mle,guided --seeds 0
     python benchmarks/quality_frontier.py --set relgan.d_steps=3 --set relgan.beta_max=10 --out /tmp/variant
     python benchmarks/quality_frontier.py --quick                          # smoke profile: checks it runs
 
@@ -17,8 +17,8 @@ before its adversarial one is scored at the end of pre-training too (``<recipe> 
 adversarial phase changed. Nothing is chosen or tuned on the test sentences.
 
 Printed: the curves (mean over seeds), the T = 1 point of every run with its time, and each GAN point
-against the MLE curve at the same NLL-test (the MLE quality interpolated along its temperature curve, per
-seed): the difference in points and in standard errors (``sqrt(se_gan² + se_mle²)``); positive = above
+against the MLE curve at the same NLL-test, or at the same Self-BLEU-3 for a sampler without a likelihood
+(``guided``) (the MLE quality interpolated along its temperature curve, per seed): the difference in points and in standard errors (``sqrt(se_gan² + se_mle²)``); positive = above
 the curve. Written into ``OUT``: ``frontier_<profile>.csv`` (every point, tidy), ``frontier_<profile>.json``
 (machine, versions, settings, seconds) and ``frontier_<profile>.png`` (seed 0's curves).
 """
@@ -51,7 +51,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed_report import machine_info  # noqa: E402
 
-RECIPES = ("relgan", "mle", "seqgan", "wgan_gp", "seed")
+RECIPES = ("relgan", "mle", "guided", "seqgan", "wgan_gp", "seed")
 QUICK = {"profile": "smoke", "seeds": (0,), "n": 24, "temperatures": (0.8, 1.0)}
 SHOWN = ["quality", "quality_se", "nll_test", "self_bleu_3", "distinct_2", "mean_length"]
 
@@ -113,21 +113,23 @@ def frontiers(run, recipe: str, seed: int, args) -> list[pd.DataFrame]:
 
 
 def matched(points: pd.DataFrame) -> pd.DataFrame:
-    """Each non-MLE point against the MLE curve of the same seed at the same NLL-test (linear interpolation
-    along the temperature curve); rows outside the curve's NLL range are left out."""
+    """Each non-MLE point against the MLE curve of the same seed at the same diversity (linear interpolation
+    along the temperature curve): at the same NLL-test, or, for a sampler without a likelihood (``guided``),
+    at the same Self-BLEU-3. Points outside the curve's range are left out."""
     rows = []
     for (label, seed, temperature), point in points.groupby(["label", "run_seed", "temperature"]):
-        if label in ("mle", "real") or math.isnan(point["nll_test"].iloc[0]):
+        if label in ("mle", "real"):
             continue
-        curve = points[(points["label"] == "mle") & (points["run_seed"] == seed)].sort_values("nll_test")
-        x = float(point["nll_test"].iloc[0])
-        if curve.empty or not curve["nll_test"].min() <= x <= curve["nll_test"].max():
+        axis = "nll_test" if not math.isnan(point["nll_test"].iloc[0]) else "self_bleu_3"
+        curve = points[(points["label"] == "mle") & (points["run_seed"] == seed)].sort_values(axis)
+        x = float(point[axis].iloc[0])
+        if curve.empty or not curve[axis].min() <= x <= curve[axis].max():
             continue
-        mle_quality = float(np.interp(x, curve["nll_test"], curve["quality"]))
-        mle_se = float(np.interp(x, curve["nll_test"], curve["quality_se"]))
+        mle_quality = float(np.interp(x, curve[axis], curve["quality"]))
+        mle_se = float(np.interp(x, curve[axis], curve["quality_se"]))
         gap = float(point["quality"].iloc[0]) - mle_quality
         se = math.hypot(float(point["quality_se"].iloc[0]), mle_se)
-        rows.append({"label": label, "seed": seed, "temperature": temperature, "nll_test": x,
+        rows.append({"label": label, "seed": seed, "temperature": temperature, "matched_on": axis, "at": x,
                      "quality": float(point["quality"].iloc[0]), "mle_quality": mle_quality,
                      "gap_points": 100 * gap, "gap_se": gap / se if se > 0 else math.nan})
     return pd.DataFrame(rows)
@@ -157,7 +159,7 @@ def main(argv=None) -> dict:
     print(at_one.round(3).to_string(index=False))
     comparison = matched(models)
     if not comparison.empty:
-        print("\nagainst the MLE curve at the same NLL-test (positive = above the curve):")
+        print("\nagainst the MLE curve at the same NLL-test (or Self-BLEU-3 without a likelihood; positive = above):")
         print(comparison.round(3).to_string(index=False))
     print("\nseconds per run:")
     print(pd.DataFrame(times).to_string(index=False))

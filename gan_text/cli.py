@@ -164,8 +164,9 @@ def _add_train_commands(commands) -> None:
     train.add_argument("--corpus", metavar="NAME|PATH", default=None,
                        help="grammar (default), oracle, coco, emnlp_news, shakespeare or a text file")
     train.add_argument("--recipe", metavar="NAME", default=None,
-                       help="relgan (default), seqgan, wgan_gp, seed or mle")
-    train.add_argument("--steps", metavar="N", help="adversarial steps (mle: all steps) instead of the profile's")
+                       help="relgan (default), seqgan, wgan_gp, seed, mle or guided")
+    train.add_argument("--steps", metavar="N", help="adversarial steps (mle: all steps; guided: the "
+                                                    "discriminator's) instead of the profile's")
     train.add_argument("--out", metavar="DIR", default=None,
                        help="run directory (default runs/<recipe>-<corpus>-<time>); never overwritten")
     train.add_argument("--resume", action="store_true",

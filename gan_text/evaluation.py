@@ -67,17 +67,17 @@ LABELS = {
 # --- checking the request ----------------------------------------------------------------------------
 
 def _check(protocol, n, temperature, seed) -> None:
-    from .models.hyperparameters import positive_int
+    from .checks import whole_number
 
     if protocol not in PROTOCOLS:
         raise one_of("BLEU protocol", protocol, PROTOCOLS)
     if n is not None:
-        positive_int("n", n, minimum=2)
+        whole_number("n", n, minimum=2)
     if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not (
             math.isfinite(temperature) and temperature >= 0):
         raise GanTextError(f"temperature must be a number >= 0 (0 is greedy), got {temperature!r}; "
                            f"pass e.g. temperature=1.0")
-    positive_int("seed", seed, minimum=0)
+    whole_number("seed", seed, minimum=0)
 
 
 def _load(run_dir):
@@ -182,7 +182,7 @@ def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, tempe
             fidelity = fidelity_scores(sentences, test, jaccard_ns=(4,))
             row.update(ms_jaccard_4=fidelity["ms-jaccard-4"], length_w1=fidelity["length_w1"])
         stage(4)
-        autoregressive = isinstance(run.recipe.generator, AutoregressiveGenerator)
+        autoregressive = isinstance(run.recipe.generator, AutoregressiveGenerator) and run.recipe.likelihood
         model["nll_test"] = nll_test(run.recipe.generator, data.test_tokens) if autoregressive else math.nan
         real["nll_test"] = math.nan
         if lm:

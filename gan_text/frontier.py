@@ -68,13 +68,13 @@ def quality_frontier(run_dir, temperatures=DEFAULT_TEMPERATURES, n: int = 1000, 
     :data:`gan_text.metrics.frontier.COLUMNS` (shares in [0, 1], ``nll_test`` in nats per token, NaN where not
     measurable). ``frame.attrs``: ``title``, ``notes``, ``seconds``, ``files`` (when written).
     """
+    from .checks import whole_number
     from .dataset import prepare
     from .models.autoregressive import AutoregressiveGenerator
-    from .models.hyperparameters import positive_int
     from .text import tokenize_corpus
     from .training.runs import load_run
 
-    temps, n, seed = check_temperatures(temperatures), positive_int("n", n, minimum=2), positive_int(
+    temps, n, seed = check_temperatures(temperatures), whole_number("n", n, minimum=2), whole_number(
         "seed", seed, minimum=0)
     start = time.perf_counter()
     run = run_dir if hasattr(run_dir, "recipe") and hasattr(run_dir, "run_dir") else load_run(run_dir)
@@ -91,7 +91,7 @@ def quality_frontier(run_dir, temperatures=DEFAULT_TEMPERATURES, n: int = 1000, 
     recipe = str(run.config.get("recipe", "model"))
     frame = frontier_sweep(run.recipe.sample, temps, vocab=data.vocab, n=n, seed=seed, grammar=grammar,
                            train_sentences=train, test_tokens=data.test_tokens,
-                           nll=generator if isinstance(generator, AutoregressiveGenerator) else None,
+                           nll=generator if isinstance(generator, AutoregressiveGenerator) and run.recipe.likelihood else None,
                            label=label or recipe, progress=progress)
     real = {"label": "real", "temperature": math.nan,
             **frontier_scores(test[:n], grammar=grammar, train_sentences=train),

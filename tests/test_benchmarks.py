@@ -225,10 +225,15 @@ def test_quality_frontier_matches_a_point_against_the_mle_curve():
     matched = load("quality_frontier").matched
     rows = [("mle", t, nll, q) for t, nll, q in ((0.7, 3.7, 0.90), (1.0, 3.5, 0.80))]
     rows += [("relgan", 1.0, 3.6, 0.90), ("relgan", 1.2, 3.4, 0.70)]  # the second lies off the curve
+    rows += [("guided", 1.0, math.nan, 0.95)]  # no likelihood: matched on Self-BLEU-3
+    self_bleu = {0.7: 0.35, 1.0: 0.29, 1.2: 0.20}
     points = pd.DataFrame([{"label": label, "run_seed": 0, "temperature": t, "nll_test": nll, "quality": q,
-                            "quality_se": 0.01} for label, t, nll, q in rows])
-    out = matched(points)
-    assert len(out) == 1
-    row = out.iloc[0]
-    assert row["mle_quality"] == pytest.approx(0.85) and row["gap_points"] == pytest.approx(5.0)
-    assert row["gap_se"] == pytest.approx(0.05 / math.hypot(0.01, 0.01))
+                            "quality_se": 0.01, "self_bleu_3": 0.31 if label == "guided" else self_bleu[t]}
+                           for label, t, nll, q in rows])
+    out = matched(points).set_index("label")
+    assert list(out.index) == ["guided", "relgan"]
+    row = out.loc["relgan"]
+    assert row["matched_on"] == "nll_test" and row["mle_quality"] == pytest.approx(0.85)
+    assert row["gap_points"] == pytest.approx(5.0) and row["gap_se"] == pytest.approx(0.05 / math.hypot(0.01, 0.01))
+    guided = out.loc["guided"]  # a third of the way from Self-BLEU 0.29 (0.80) to 0.35 (0.90)
+    assert guided["matched_on"] == "self_bleu_3" and guided["mle_quality"] == pytest.approx(0.80 + 0.1 / 3)

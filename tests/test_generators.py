@@ -93,7 +93,7 @@ def test_bad_cell_unknown_hyperparameter_and_indivisible_heads_are_rejected():
         build_generator("rnn", *SMALL, hiden_dim=8)
     with pytest.raises(GanTextError, match="not divisible by num_heads"):
         build_generator("transformer", *SMALL, emb_dim=30, num_heads=4)
-    with pytest.raises(GanTextError, match="dropout must be a rate"):
+    with pytest.raises(GanTextError, match="dropout must be a fraction"):
         build_generator("transformer", *SMALL, dropout=1.0)
     with pytest.raises(GanTextError, match="built for seq_len=8 but got sequences of length 9"):
         build_generator("transformer", *SMALL)(np.zeros((2, 9), dtype=np.int32))

@@ -471,11 +471,11 @@ def test_regulariser_errors_say_what_to_do():
         ({"instance_noise": 0.1}, "instance_noise is annealed to 0 over the adversarial steps; pass adversarial_steps"),
         ({"instance_noise": -1, "adversarial_steps": 2}, "instance_noise must be a number >= 0, got -1"),
         ({"consistency_weight": 1.0}, "pass a token augmentation too, e.g. word_dropout=0.1"),
-        ({"word_dropout": 1.0}, r"word_dropout must be a rate in \[0, 1\), got 1.0"),
+        ({"word_dropout": 1.0}, r"word_dropout must be a fraction in \[0, 1\), got 1.0"),
         ({"replace_rate": 0.1}, "replace_rate needs the unigram distribution"),
         ({"replace_rate": 0.1, "unigram": np.ones(3)}, f"unigram must be {VOCAB} non-negative word probabilities"),
         ({"label_smoothing": 0.1, "loss": "hinge"}, "label smoothing needs a loss with a real target"),
-        ({"label_smoothing": 1.0}, r"label_smoothing must be a rate in \[0, 1\)"),
+        ({"label_smoothing": 1.0}, r"label_smoothing must be a fraction in \[0, 1\)"),
     ]
     for options, message in cases:
         with pytest.raises(GanTextError, match=message):

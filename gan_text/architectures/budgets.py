@@ -13,11 +13,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..checks import whole_number
 from ..config import profile
 from ..errors import GanTextError
 from ..models.discriminators import build_discriminator
 from ..models.generators import generator_class
-from ..models.hyperparameters import positive_int
 from ..training.recipes import recipe_settings
 from .families import (
     BASE_DISCRIMINATOR,
@@ -86,7 +86,7 @@ def matched_width(family: str, budget: int, vocab_size: int, seq_len: int, *, pl
     """
     settings = architecture_settings(profile_or_default(None)) if settings is None else settings
     step = width_step(player, family, settings)
-    budget = positive_int("budget", budget)
+    budget = whole_number("budget", budget)
 
     def count(units):  # parameters at width units * step
         return count_params(player, family, units * step, vocab_size, seq_len, settings)
@@ -167,7 +167,7 @@ def resolve_budgets(data, cfg, budget, settings=None) -> tuple[int, int]:
     if not isinstance(budget, tuple | list) or len(budget) != 2:
         raise GanTextError(f"budget must be a pair (generator parameters, discriminator parameters), got "
                            f"{budget!r}; pass e.g. budget=(50_000, 65_000) or None for the relgan recipe's")
-    return positive_int("generator budget", budget[0]), positive_int("discriminator budget", budget[1])
+    return whole_number("generator budget", budget[0]), whole_number("discriminator budget", budget[1])
 
 
 def profile_or_default(cfg):

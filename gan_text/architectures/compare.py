@@ -14,11 +14,11 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ..checks import whole_number
 from ..corpora import load_corpus
 from ..dataset import make_dataset, prepare
 from ..errors import GanTextError
 from ..metrics import classifier_scores, nll_test, score_samples
-from ..models.hyperparameters import positive_int
 from ..training.runs import CORPUS_SEED
 from .budgets import profile_or_default, resolve_budgets, trainable_params
 from .families import (
@@ -147,8 +147,8 @@ def compare_architectures(corpus="grammar", cfg=None, *, generators=GENERATOR_FA
     """
     cfg = profile_or_default(cfg)
     if steps is not None:
-        cfg = cfg.replace(steps=positive_int("steps", steps))
-    n_eval = cfg.n_eval if n_eval is None else positive_int("n_eval", n_eval, minimum=2)
+        cfg = cfg.replace(steps=whole_number("steps", steps))
+    n_eval = cfg.n_eval if n_eval is None else whole_number("n_eval", n_eval, minimum=2)
     plan = architecture_plan(generators, discriminators, grid)
     corpus, data = _load(corpus, cfg)
     grammar = getattr(corpus, "true_model", None)

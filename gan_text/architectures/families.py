@@ -26,10 +26,10 @@ the recipe's ``d_dropout`` for every discriminator with dropout; filter widths 2
 
 from __future__ import annotations
 
+from ..checks import whole_number
 from ..errors import one_of
 from ..models.discriminators import DISCRIMINATORS, build_discriminator, filter_widths
 from ..models.generators import build_generator
-from ..models.hyperparameters import positive_int
 from ..training.recipes import recipe_settings
 
 GENERATOR_FAMILIES = ("lstm", "gru", "cnn", "transformer")
@@ -72,7 +72,7 @@ def family_hyperparameters(player: str, family: str, width: int, seq_len: int, s
     """``(kind, hyperparameters)`` for ``build_generator`` / ``build_discriminator``: the family at
     ``width`` (see the module's table), other sizes from ``settings`` (:func:`architecture_settings`)."""
     check_family(player, family)
-    s, w = settings, positive_int("width", width)
+    s, w = settings, whole_number("width", width)
     if player == "generator":
         if family in ("lstm", "gru"):
             return "rnn", {"cell": family, "emb_dim": s["emb_dim"], "hidden_dim": w}

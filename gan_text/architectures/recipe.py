@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..checks import whole_number
 from ..errors import GanTextError
-from ..models.hyperparameters import positive_int
 from ..training.builders import adversarial_gan, language_model, recipe_config, sampler
 from ..training.phases import Phase, Recipe
 from ..training.settings import RelGANSettings, check_data, check_seed, check_value, seed_weights
@@ -57,8 +57,8 @@ def architecture_recipe(data, cfg, seed: int = 0, generator: str = BASE_GENERATO
     check_data(data)
     s = checked_settings(cfg, overrides)
     default_g, default_d = default_budgets(data, cfg, settings=s)
-    budgets = (default_g if g_params is None else positive_int("g_params", g_params),
-               default_d if d_params is None else positive_int("d_params", d_params))
+    budgets = (default_g if g_params is None else whole_number("g_params", g_params),
+               default_d if d_params is None else whole_number("d_params", d_params))
     vocab_size, seq_len = int(data.vocab_size), int(data.seq_len)
     widths = [matched_width(family, budget, vocab_size, seq_len, player=player, settings=s)
               for family, budget, player in zip((generator, discriminator), budgets, PLAYERS, strict=True)]

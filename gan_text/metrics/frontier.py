@@ -148,12 +148,12 @@ def frontier_sweep(sample: Callable, temperatures=DEFAULT_TEMPERATURES, *, vocab
     Returns the columns :data:`COLUMNS`; ``frame.attrs`` records ``seconds`` and ``seed``. A progress bar
     shows when it takes over 2 s (``progress=True``: always, ``False``: never).
     """
-    from ..models.hyperparameters import positive_int  # lazy: gan_text.models loads TensorFlow
+    from ..checks import whole_number  # lazy: gan_text.models loads TensorFlow
 
     if not callable(sample):
         raise GanTextError(f"sample must be a function (n, temperature, seed) -> token ids, got "
                            f"{type(sample).__name__}; e.g. run.recipe.sample or model_sampler(model)")
-    temps, n, seed = check_temperatures(temperatures), positive_int("n", n, minimum=2), positive_int(
+    temps, n, seed = check_temperatures(temperatures), whole_number("n", n, minimum=2), whole_number(
         "seed", seed, minimum=0)
     nll_fn = _nll_function(nll, test_tokens)
     train = None if train_sentences is None else token_lists(train_sentences, "train_sentences")

@@ -161,8 +161,8 @@ def tempered_nll_function(model, test_tokens, batch_size: int = 512) -> Callable
     import tensorflow as tf
     from keras import ops
 
+    from ..checks import whole_number
     from ..models.autoregressive import teacher_forcing_inputs
-    from ..models.hyperparameters import positive_int
     from ..models.language_model import token_nll
 
     lm = _language_model(model)
@@ -170,7 +170,7 @@ def tempered_nll_function(model, test_tokens, batch_size: int = 512) -> Callable
     if tokens.shape[1] != lm.seq_len:
         raise GanTextError(f"test_tokens must have the model's seq_len {lm.seq_len}, got shape {tokens.shape}; "
                            f"pass the prepared.test_tokens of the data the model was trained on")
-    batch_size = positive_int("batch_size", batch_size)
+    batch_size = whole_number("batch_size", batch_size)
     generator = lm.generator
 
     @tf.function(input_signature=[tf.TensorSpec((None, lm.seq_len), tf.int32), tf.TensorSpec((), tf.float32)])
@@ -293,9 +293,9 @@ def _prepared(data):
 
 def _budget(cfg, steps) -> int:
     """Training steps: ``steps`` if given, else the MLE baseline's ``pretrain_steps + steps``."""
-    from ..models.hyperparameters import positive_int
+    from ..checks import whole_number
 
-    return cfg.pretrain_steps + cfg.steps if steps is None else positive_int("steps", steps)
+    return cfg.pretrain_steps + cfg.steps if steps is None else whole_number("steps", steps)
 
 
 def reference_lm_dir(data, cfg=None, seed: int = 0, steps: int | None = None,

@@ -152,9 +152,9 @@ def _temperatures(temperatures) -> list[float]:
 
 def _n(n, cfg) -> int:
     # lazy: gan_text.models loads TensorFlow; the metrics import without it
-    from ..models.hyperparameters import positive_int
+    from ..checks import whole_number
 
-    return (cfg or profile()).n_eval if n is None else positive_int("n", n, minimum=2)
+    return (cfg or profile()).n_eval if n is None else whole_number("n", n, minimum=2)
 
 
 def temperature_sweep(sample_fn, temperatures: Sequence[float], *, vocab, references,

@@ -28,11 +28,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ..checks import fraction, whole_number
 from ..errors import GanTextError, one_of
 from ..vocabulary import BOS_ID, EOS_ID, PAD_ID
 from .generator_base import Generator
 from .gumbel import gumbel_softmax
-from .hyperparameters import positive_int, rate
 
 NEVER_WRITTEN = (PAD_ID, BOS_ID)
 _NEG = -1e9  # the logit of a token that may not be drawn
@@ -154,12 +154,12 @@ class AutoregressiveGenerator(Generator):
         ``seed``: an int (the same sentences every time), a ``keras.random.SeedGenerator``, or None
         (this generator's own SeedGenerator: new sentences every call, repeatable after ``gt.setup``).
         """
-        batch_size = positive_int("batch_size", batch_size)
+        batch_size = whole_number("batch_size", batch_size)
         if isinstance(temperature, bool) or not isinstance(temperature, int | float) or temperature < 0:
             raise GanTextError(f"temperature must be a number >= 0 (0 is greedy), got {temperature!r}; "
                                f"pass e.g. temperature=1.0")
         if top_k is not None:
-            top_k = min(positive_int("top_k", top_k), self.vocab_size)
+            top_k = min(whole_number("top_k", top_k), self.vocab_size)
         if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, int | float)
                                   or not 0.0 < top_p <= 1.0):
             raise GanTextError(f"top_p must be a probability in (0, 1], got {top_p!r}; pass e.g. top_p=0.9")
@@ -202,7 +202,7 @@ class AutoregressiveGenerator(Generator):
         or an int tensor of shape (2,). ``batch_size`` may be an int or a scalar int tensor.
         """
         if not tf.is_tensor(batch_size):
-            batch_size = positive_int("batch_size", batch_size)
+            batch_size = whole_number("batch_size", batch_size)
         if not tf.is_tensor(beta) and (isinstance(beta, bool) or not isinstance(beta, int | float)
                                        or beta <= 0):
             raise GanTextError(f"beta (the inverse temperature) must be a number > 0, got {beta!r}; "
@@ -246,8 +246,8 @@ class RNNGenerator(AutoregressiveGenerator):
         if hp["cell"] not in self.CELLS:
             raise one_of("cell", hp["cell"], self.CELLS)
         for key in ("emb_dim", "hidden_dim"):
-            hp[key] = positive_int(key, hp[key])
-        hp["dropout"] = rate("dropout", hp["dropout"])
+            hp[key] = whole_number(key, hp[key])
+        hp["dropout"] = fraction("dropout", hp["dropout"])
 
     def _make_body(self, hp):
         self.embedding = keras.layers.Embedding(self.vocab_size, hp["emb_dim"], name="embedding")
@@ -315,11 +315,11 @@ class TransformerGenerator(AutoregressiveGenerator):
 
     def _check(self, hp):
         for key in ("emb_dim", "num_heads", "hidden_dim", "num_layers"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
         if hp["emb_dim"] % hp["num_heads"]:
             raise GanTextError(f"emb_dim={hp['emb_dim']} is not divisible by num_heads={hp['num_heads']}; "
                                f"pick num_heads that divides emb_dim (e.g. num_heads=2, emb_dim=32)")
-        hp["dropout"] = rate("dropout", hp["dropout"])
+        hp["dropout"] = fraction("dropout", hp["dropout"])
 
     def _make_body(self, hp):
         self.token_embedding = keras.layers.Embedding(self.vocab_size, hp["emb_dim"], name="tokens")

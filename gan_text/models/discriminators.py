@@ -28,9 +28,10 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from ..checks import fraction, whole_number
 from ..errors import GanTextError, one_of
 from .discriminator_blocks import EncoderBlock, Highway
-from .hyperparameters import int_tuple, positive_int, rate
+from .hyperparameters import int_tuple
 from .input_projection import TokenProjection
 
 DISCRIMINATORS = ("seed", "cnn", "relgan", "rnn", "transformer")
@@ -78,8 +79,8 @@ class Discriminator(keras.Model):
             raise GanTextError(f"unknown hyperparameter {unknown[0]!r} for the {self.kind} discriminator; "
                                f"known: {', '.join(self.DEFAULTS)}")
         super().__init__(name=name or f"{self.kind}_discriminator", trainable=trainable, dtype=dtype)
-        self.vocab_size = positive_int("vocab_size", vocab_size, minimum=2)
-        self.seq_len = positive_int("seq_len", seq_len, minimum=2)
+        self.vocab_size = whole_number("vocab_size", vocab_size, minimum=2)
+        self.seq_len = whole_number("seq_len", seq_len, minimum=2)
         hp = {**self.DEFAULTS, **hyperparameters}
         self._check(hp)
         self.hyperparameters = hp
@@ -126,7 +127,7 @@ class SeedDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("emb_dim", "hidden_dim"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
@@ -158,9 +159,9 @@ class CNNDiscriminator(Discriminator):
     DEFAULTS = {"emb_dim": 64, "filter_sizes": (2, 3, 4, 5), "num_filters": (32,), "dropout": 0.25}
 
     def _check(self, hp):
-        hp["emb_dim"] = positive_int("emb_dim", hp["emb_dim"])
+        hp["emb_dim"] = whole_number("emb_dim", hp["emb_dim"])
         _filters(hp, self.seq_len)
-        hp["dropout"] = rate("dropout", hp["dropout"])
+        hp["dropout"] = fraction("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
@@ -200,9 +201,9 @@ class RelGANDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("num_rep", "emb_dim", "hidden_dim"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
         _filters(hp, self.seq_len)
-        hp["dropout"] = rate("dropout", hp["dropout"])
+        hp["dropout"] = fraction("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["num_rep"] * hp["emb_dim"], name="projection")
@@ -243,12 +244,12 @@ class RNNDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("emb_dim", "hidden_dim"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
         if hp["cell"] not in self.CELLS:
             raise one_of("cell", hp["cell"], self.CELLS)
         if not isinstance(hp["bidirectional"], bool):
             raise GanTextError(f"bidirectional must be True or False, got {hp['bidirectional']!r}")
-        hp["dropout"] = rate("dropout", hp["dropout"])
+        hp["dropout"] = fraction("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
@@ -279,11 +280,11 @@ class TransformerDiscriminator(Discriminator):
 
     def _check(self, hp):
         for key in ("emb_dim", "num_heads", "num_layers", "ff_dim"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
         if hp["emb_dim"] % hp["num_heads"]:
             raise GanTextError(f"emb_dim={hp['emb_dim']} is not divisible by num_heads={hp['num_heads']}; "
                                "choose emb_dim as a multiple of num_heads")
-        hp["dropout"] = rate("dropout", hp["dropout"])
+        hp["dropout"] = fraction("dropout", hp["dropout"])
 
     def _make_layers(self, hp):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")

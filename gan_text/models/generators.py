@@ -29,10 +29,10 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from ..checks import whole_number
 from ..errors import one_of
 from .autoregressive import RNNGenerator, TransformerGenerator
 from .generator_base import MIN_VOCAB_SIZE, Generator, check_sizes, pad_after_eos
-from .hyperparameters import positive_int, rate
 
 GENERATORS = ("seed", "rnn", "cnn", "transformer")
 
@@ -56,7 +56,7 @@ class NoiseGenerator(Generator):
         ``seed``: an int (the same noise every call), a ``keras.random.SeedGenerator``, or None (this
         generator's own SeedGenerator: new noise every call, repeatable after ``gt.setup``).
         """
-        batch_size = positive_int("batch_size", batch_size)
+        batch_size = whole_number("batch_size", batch_size)
         return keras.random.normal((batch_size, self.noise_dim),
                                    seed=self.seed_generator if seed is None else seed)
 
@@ -84,7 +84,7 @@ class SeedTextGenerator(NoiseGenerator):
 
     def _check(self, hp):
         for key in ("noise_dim", "hidden_dim"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
 
     def _make_layers(self, hp):
         self.dense = keras.layers.Dense(self.seq_len * hp["hidden_dim"], name="dense")
@@ -138,7 +138,7 @@ class CNNGenerator(NoiseGenerator):
 
     def _check(self, hp):
         for key in ("noise_dim", "hidden_dim", "num_blocks", "kernel_size"):
-            hp[key] = positive_int(key, hp[key])
+            hp[key] = whole_number(key, hp[key])
 
     def _make_layers(self, hp):
         self.dense = keras.layers.Dense(self.seq_len * hp["hidden_dim"], name="dense")
@@ -179,4 +179,4 @@ def build_generator(kind: str, vocab_size: int, seq_len: int, **hyperparameters)
 
 __all__ = ["GENERATORS", "MIN_VOCAB_SIZE", "CNNGenerator", "Generator", "GeneratorResidualBlock", "NoiseGenerator",
            "RNNGenerator", "SeedTextGenerator", "TransformerGenerator", "build_generator", "check_sizes",
-           "generator_class", "pad_after_eos", "positive_int", "rate"]
+           "generator_class", "pad_after_eos"]

@@ -5,24 +5,8 @@ Each check returns the cleaned value or raises GanTextError saying what was wron
 
 from __future__ import annotations
 
-import numpy as np
-
+from ..checks import fraction as rate  # noqa: F401  (the names the model builders use)
 from ..errors import GanTextError
-
-
-def positive_int(name: str, value, minimum: int = 1) -> int:
-    """``value`` as an int if it is a whole number >= ``minimum``; otherwise raise GanTextError."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise GanTextError(f"{name} must be a whole number >= {minimum}, got {value!r}; "
-                           f"pass {name}={max(minimum, 1)} or more")
-    return int(value)
-
-
-def rate(name: str, value) -> float:
-    """``value`` as a float if it lies in [0, 1); otherwise raise GanTextError."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value < 1.0:
-        raise GanTextError(f"{name} must be a rate in [0, 1), got {value!r}; pass e.g. {name}=0.1")
-    return float(value)
 
 
 def int_tuple(name: str, value) -> tuple[int, ...]:

@@ -25,12 +25,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ..checks import whole_number
 from ..dataset import decode_batch
 from ..errors import GanTextError
 from ..vocabulary import PAD_ID
 from .autoregressive import teacher_forcing_inputs
 from .gradients import dense_gradients
-from .hyperparameters import positive_int
 
 
 def token_nll(tokens, logits):
@@ -144,7 +144,7 @@ class LanguageModel(keras.Model):
         if tokens.ndim != 2 or tokens.shape[1] != self.seq_len or not np.issubdtype(tokens.dtype, np.integer):
             raise GanTextError(f"nll expects int token ids of shape (n, {self.seq_len}), got "
                                f"{tokens.shape} {tokens.dtype}; pass prepared.test_tokens or samples")
-        batch_size = positive_int("batch_size", batch_size)
+        batch_size = whole_number("batch_size", batch_size)
         if self._nll_sums is None:
             @tf.function(input_signature=[tf.TensorSpec((None, self.seq_len), tf.int32)])
             def nll_sums(batch):

@@ -45,6 +45,8 @@ class Recipe:
     ``generator`` is the model whose samples we judge; ``discriminator`` is None for ``mle``. ``config`` holds every
     hyperparameter as JSON-able values, so a run directory can say exactly what was trained.
     ``sample(n, temperature=1.0, seed=None)`` returns int32 token ids (n, seq_len), PAD after EOS.
+    ``likelihood``: False when the samples do not come from the generator's own distribution (a
+    discriminator-guided sampler), so the generator's NLL does not describe them.
     """
 
     name: str
@@ -53,6 +55,7 @@ class Recipe:
     discriminator: object | None
     config: dict
     sampler: object  # callable(n, temperature, seed) -> np.ndarray
+    likelihood: bool = True
 
     def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> np.ndarray:
         """``n`` generated sequences as int32 ids (n, seq_len), PAD after EOS."""

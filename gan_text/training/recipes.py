@@ -17,6 +17,8 @@ name        what it trains
             cross-entropy, Adam. It is expected to fail on text; the course shows how and why.
 ``mle``     The LanguageModel alone, trained for the same number of steps as the GANs (pre-training
             plus adversarial): the baseline every GAN must beat.
+``guided``  MLE pre-training, then a discriminator trained against the generator, used when sampling:
+            each sentence is resampled among several of the generator's (:mod:`gan_text.training.guided`).
 ==========  =====================================================================================
 
 Sizes and step counts come from the profile ``cfg`` (``emb_dim``, ``hidden_dim``, ``pretrain_steps``,
@@ -34,10 +36,12 @@ from ..errors import one_of
 from ..models.discriminators import build_discriminator, filter_widths
 from ..models.generators import build_generator
 from .builders import adversarial_gan, language_model, recipe_config, sampler
+from .guided import guided_recipe
 from .phases import Phase, Recipe
 from .seqgan import build_seqgan_recipe
 from .settings import (
     REGULARISERS,
+    GuidedSettings,
     MLESettings,
     RelGANSettings,
     SeedSettings,
@@ -49,7 +53,7 @@ from .settings import (
 from .split_update import SplitUpdateGAN
 from .textgan import TextGAN
 
-RECIPES = ("relgan", "seqgan", "wgan_gp", "seed", "mle")
+RECIPES = ("relgan", "seqgan", "wgan_gp", "seed", "mle", "guided")
 DEFAULT_RECIPE = "relgan"
 
 
@@ -136,9 +140,10 @@ def seed_recipe(data, seed: int, s: SeedSettings) -> Recipe:
                   recipe_config("seed", seed, data, s.as_dict(), generator, discriminator), gan.generate)
 
 
-BUILDERS = {"mle": mle_recipe, "relgan": relgan_recipe, "wgan_gp": wgan_gp_recipe, "seed": seed_recipe}
+BUILDERS = {"mle": mle_recipe, "relgan": relgan_recipe, "wgan_gp": wgan_gp_recipe, "seed": seed_recipe,
+            "guided": guided_recipe}
 SETTINGS = {"mle": MLESettings, "relgan": RelGANSettings, "wgan_gp": WGANGPSettings, "seed": SeedSettings,
-            "seqgan": SeqGANSettings}
+            "seqgan": SeqGANSettings, "guided": GuidedSettings}
 
 
 def recipe_settings(name: str, cfg) -> dict:

@@ -29,9 +29,9 @@ import numpy as np
 from keras import ops
 
 from ..augmentation import augment_tokens, consistency_penalty, instance_noise, noise_std_at
+from ..checks import fraction, non_negative
 from ..dataset import to_onehot
 from ..errors import GanTextError
-from ..models.hyperparameters import rate
 from .distribute import replica_seed
 from .losses import get_loss, smooth_labels
 from .textgan import TextGAN
@@ -52,12 +52,12 @@ class RegularisedGAN(TextGAN):
                  consistency_weight: float = 0.0, word_dropout: float = 0.0, swap_rate: float = 0.0,
                  crop_rate: float = 0.0, replace_rate: float = 0.0, unigram=None, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
-        self.label_smoothing = rate("label_smoothing", label_smoothing)
+        self.label_smoothing = fraction("label_smoothing", label_smoothing)
         self.loss_fn = smooth_labels(self.loss_fn, self.label_smoothing)
-        self.rates = {"word_dropout": rate("word_dropout", word_dropout), "swap": rate("swap_rate", swap_rate),
-                      "crop": rate("crop_rate", crop_rate), "replace": rate("replace_rate", replace_rate)}
-        self.instance_noise = _non_negative("instance_noise", instance_noise)
-        self.consistency_weight = _non_negative("consistency_weight", consistency_weight)
+        self.rates = {"word_dropout": fraction("word_dropout", word_dropout), "swap": fraction("swap_rate", swap_rate),
+                      "crop": fraction("crop_rate", crop_rate), "replace": fraction("replace_rate", replace_rate)}
+        self.instance_noise = non_negative("instance_noise", instance_noise)
+        self.consistency_weight = non_negative("consistency_weight", consistency_weight, example=1.0)
         if self.instance_noise > 0 and self.adversarial_steps is None:
             raise GanTextError("instance_noise is annealed to 0 over the adversarial steps; pass "
                                "adversarial_steps=<steps of fit>")
@@ -127,13 +127,6 @@ class RegularisedGAN(TextGAN):
                 "word_dropout": self.rates["word_dropout"], "swap_rate": self.rates["swap"],
                 "crop_rate": self.rates["crop"], "replace_rate": self.rates["replace"],
                 "unigram": None if self.unigram is None else [float(p) for p in self.unigram.numpy()]}
-
-
-def _non_negative(label: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < float("inf"):
-        raise GanTextError(f"{label} must be a number >= 0, got {value!r}; pass e.g. {label}=0.1 "
-                           f"(0 turns it off)")
-    return float(value)
 
 
 def _unigram(unigram, vocab_size: int) -> np.ndarray:

@@ -28,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ..checks import whole_number
 from ..errors import GanTextError, one_of
 from ..models.autoregressive import seed_tensor, teacher_forcing_inputs
-from ..models.hyperparameters import positive_int
 from ..models.language_model import token_nll
 from ..vocabulary import BOS_ID, EOS_ID, PAD_ID
 
@@ -204,7 +204,7 @@ def rollout_rewards(generator, rollout_generator, discriminator, tokens, num_rol
     check_autoregressive(generator)
     rollout_generator = generator if rollout_generator is None else rollout_generator
     check_autoregressive(rollout_generator, "rollout generator")
-    num_rollouts = positive_int("num_rollouts", num_rollouts)
+    num_rollouts = whole_number("num_rollouts", num_rollouts)
     sizes = {"generator": (generator.vocab_size, generator.seq_len),
              "rollout generator": (rollout_generator.vocab_size, rollout_generator.seq_len),
              "discriminator": (discriminator.vocab_size, discriminator.seq_len)}

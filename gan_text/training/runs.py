@@ -37,11 +37,11 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ..checks import whole_number
 from ..config import Profile
 from ..config import profile as get_profile
 from ..dataset import Prepared, decode_batch, prepare
 from ..errors import GanTextError, one_of
-from ..models.hyperparameters import positive_int
 from ..vocabulary import Vocabulary
 from . import checkpoints as ckpt
 from . import rundir
@@ -144,14 +144,14 @@ def _apply_steps(recipe, cfg: Profile, overrides: dict, steps) -> tuple[Profile,
     steps); a builder function finds it in ``cfg.steps``."""
     if steps is None:
         return cfg, overrides
-    steps = positive_int("steps", steps)
+    steps = whole_number("steps", steps)
     if isinstance(recipe, str):
         return cfg, {**overrides, "steps": int(steps)}
     return cfg.replace(steps=int(steps)), overrides
 
 
 def _interval(value, name: str) -> int | None:
-    return None if value is None else positive_int(name, value)
+    return None if value is None else whole_number(name, value)
 
 
 def _load_data(corpus_source, cfg: Profile):

@@ -19,9 +19,10 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from ..checks import whole_number
 from ..errors import GanTextError, one_of
 from ..models.discriminators import build_discriminator, filter_widths
-from ..models.generators import build_generator, positive_int
+from ..models.generators import build_generator
 from ..models.gradients import dense_gradients
 from ..models.language_model import LanguageModel
 from .builders import CLIPNORM, recipe_config, sampler
@@ -150,8 +151,8 @@ class SeqGAN(_DiscriminatorTraining):
             raise GanTextError(f"update_rate must be a number in [0, 1] (the share of its own weights the "
                                f"rollout copy keeps), got {update_rate!r}; pass e.g. update_rate=0.8")
         super().__init__(name=name, **kwargs)
-        self.num_rollouts = positive_int("num_rollouts", num_rollouts)
-        self.d_steps = positive_int("d_steps", d_steps)
+        self.num_rollouts = whole_number("num_rollouts", num_rollouts)
+        self.d_steps = whole_number("d_steps", d_steps)
         self.update_rate, self.baseline = float(update_rate), baseline
         if rollout_generator is None:
             config = {**generator.get_config(), "name": f"rollout_{generator.name}"}

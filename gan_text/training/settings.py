@@ -24,14 +24,16 @@ settings, seed the initial weights.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import ClassVar
 
 import keras
 import numpy as np
 
+from ..checks import fraction as fraction_value
+from ..checks import non_negative as non_negative_value
+from ..checks import positive as positive_value
+from ..checks import whole_number
 from ..errors import GanTextError, one_of
-from ..models.hyperparameters import positive_int
 from .losses import LOSSES
 from .schedules import BETA_SCHEDULES
 
@@ -70,23 +72,16 @@ def check_value(name: str, value, metadata, default=None):
     """``value`` checked and normalised by the kind in ``metadata`` (a field's); raises GanTextError."""
     kind = metadata.get("kind")
     if kind == "whole":
-        return positive_int(name, value, minimum=metadata["minimum"])
+        return whole_number(name, value, minimum=metadata["minimum"])
     if kind == "choice":
         if value not in metadata["options"]:
             raise one_of(name, value, metadata["options"])
         return value
     if kind is None:  # checked where it is used
         return value
-    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool) \
-        and math.isfinite(value)
-    ok, what = {"fraction": (number and 0.0 <= value < 1.0, "a fraction in [0, 1)"),
-                "non_negative": (number and value >= 0.0, "a number >= 0"),
-                "positive": (number and value > 0.0, "a number > 0")}[kind]
-    if not ok:
-        example = metadata.get("example")
-        raise GanTextError(f"{name} must be {what}, got {value!r}; pass e.g. "
-                           f"{name}={default if example is None else example:g}")
-    return float(value)
+    example = metadata.get("example")
+    check = {"fraction": fraction_value, "non_negative": non_negative_value, "positive": positive_value}[kind]
+    return check(name, value, default if example is None else example)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -258,6 +253,33 @@ class SeqGANSettings(RecipeSettings):
                 "pretrain_d_steps": max(1, cfg.pretrain_steps // 2), "steps": cfg.steps}
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GuidedSettings(RecipeSettings):
+    """``guided``: the pre-trained generator, a discriminator copied from it and trained against its
+    samples for ``steps`` steps, and resampling among ``candidates`` samples with weights
+    ``exp(alpha * logit)`` (:mod:`gan_text.training.guided`)."""
+
+    recipe: ClassVar[str] = "guided"
+    cell: str = choice("gru", CELLS)  # generator
+    emb_dim: int = whole()
+    hidden_dim: int = whole()
+    pretrain_steps: int = whole(minimum=0)
+    pretrain_lr: float = positive(2e-2)
+    pretrain_final_lr: float = positive(1e-3)
+    steps: int = whole()  # discriminator training steps
+    d_lr: float = positive(5e-4)
+    d_width: int = whole(64)
+    d_dropout: float = fraction(0.1)
+    d_temperature: float = positive(1.0)  # the generator's temperature in the discriminator's training
+    candidates: int = whole(16)
+    alpha: float = positive(2.0)
+
+    @classmethod
+    def profile_defaults(cls, cfg) -> dict:
+        return {"emb_dim": cfg.emb_dim, "hidden_dim": cfg.hidden_dim, "pretrain_steps": cfg.pretrain_steps,
+                "steps": 2 * cfg.steps}
+
+
 # --- the opening every recipe builder shares -------------------------------------------------------------
 
 def check_data(data) -> None:
@@ -288,6 +310,6 @@ def seed_weights(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-__all__ = ["BASELINES", "CELLS", "REGULARISERS", "MLESettings", "RecipeSettings", "RelGANSettings",
+__all__ = ["BASELINES", "CELLS", "REGULARISERS", "GuidedSettings", "MLESettings", "RecipeSettings", "RelGANSettings",
            "SeedSettings", "SeqGANSettings", "WGANGPSettings", "begin_recipe", "check_data", "check_seed",
            "check_value", "choice", "fraction", "non_negative", "positive", "seed_weights", "whole"]

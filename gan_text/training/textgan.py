@@ -47,10 +47,10 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from ..checks import non_negative, whole_number
 from ..dataset import to_onehot
 from ..errors import GanTextError
 from ..models.gradients import dense_gradients
-from ..models.hyperparameters import positive_int
 from .distribute import repeat, replica_scale, replica_seed
 from .losses import clip_weights, get_loss, gradient_penalty
 from .schedules import beta_at, check_schedule
@@ -247,7 +247,7 @@ class TextGAN(keras.Model):
         paper did): their variety comes from the noise, so ``temperature`` has no effect on them.
         ``seed``: an int (the same sentences every call) or None (the generator's own stream).
         """
-        n = positive_int("n", n)
+        n = whole_number("n", n)
         if self.autoregressive:
             return self.generator.sample(n, temperature=temperature, seed=seed).numpy()
         return np.asarray(self.generator.sample(n, seed=seed), dtype=np.int32)
@@ -280,15 +280,14 @@ def check_gan(generator, discriminator, d_steps, beta_max, beta_schedule, advers
                            f"{generator.vocab_size}) but the discriminator reads (seq_len="
                            f"{discriminator.seq_len}, vocab_size={discriminator.vocab_size}); "
                            f"build both for the same prepared data")
-    positive_int("d_steps", d_steps)
+    whole_number("d_steps", d_steps)
     check_schedule(beta_schedule, beta_max)
     if adversarial_steps is not None:
-        positive_int("adversarial_steps", adversarial_steps)
+        whole_number("adversarial_steps", adversarial_steps)
     elif beta_max > 1.0 and beta_schedule != "constant":
         raise GanTextError(f"a {beta_schedule} beta schedule up to beta_max={beta_max:g} needs the number "
                            f"of adversarial steps it spans; pass adversarial_steps=<steps of fit>")
-    if isinstance(gp_weight, bool) or not isinstance(gp_weight, int | float) or gp_weight < 0:
-        raise GanTextError(f"gp_weight must be a number >= 0, got {gp_weight!r}; pass e.g. gp_weight=10.0")
+    non_negative("gp_weight", gp_weight, example=10.0)
 
 
 def check_optimizers(d_optimizer, g_optimizer) -> None:

@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import optuna
 
+from ..checks import whole_number
 from ..config import Profile
 from ..config import profile as get_profile
 from ..corpora import load_corpus
 from ..errors import GanTextError, TrainingDiverged
-from ..models.hyperparameters import positive_int
 from ..training import recipes
 from ..training.rundir import first_difference, jsonable
 from ..training.runs import CORPUS_SEED, train
@@ -214,10 +214,10 @@ def tune(corpus="grammar", recipe="relgan", *, space: dict | None = None, object
     :class:`TuneResult`.
     """
     cfg, seed = _profile(profile), _seed(seed)
-    n_trials = positive_int("n_trials", n_trials)
+    n_trials = whole_number("n_trials", n_trials)
     if steps is not None:
-        steps = positive_int("steps", steps)
-    eval_every = PHASE_ENDS if eval_every is None else positive_int("eval_every", eval_every)
+        steps = whole_number("steps", steps)
+    eval_every = PHASE_ENDS if eval_every is None else whole_number("eval_every", eval_every)
     defaults = _recipe_defaults(recipe, cfg)
     space = _space(space, recipe, defaults)
     corpus_name, corpus_obj = _corpus(corpus, cfg)
