@@ -26,6 +26,7 @@ the curve. Written into ``OUT``: ``frontier_<profile>.csv`` (every point, tidy),
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -45,6 +46,7 @@ from gan_text.atomic import atomic_path, write_json  # noqa: E402
 from gan_text.frontier import quality_frontier  # noqa: E402
 from gan_text.metrics.frontier import DEFAULT_TEMPERATURES  # noqa: E402
 from gan_text.training import checkpoints as ckpt  # noqa: E402
+from gan_text.training.builders import sampler  # noqa: E402
 from gan_text.training.runs import load_run, train  # noqa: E402
 
 if str(Path(__file__).resolve().parent) not in sys.path:
@@ -104,8 +106,12 @@ def frontiers(run, recipe: str, seed: int, args) -> list[pd.DataFrame]:
     names = [phase["name"] for phase in run.config["phases"]]
     if recipe != "mle" and names[0] == "pretrain" and len(names) > 1:
         end = ckpt.checkpoint_name("pretrain", run.config["phases"][0]["steps"])
-        frames.append(quality_frontier(load_run(run.run_dir, checkpoint=end), args.temperatures, n=args.n,
-                                       label=f"{recipe} pre-trained", write=False, progress=False))
+        pretrained = load_run(run.run_dir, checkpoint=end)
+        # the generator alone, sampled as it is (a guided run would otherwise resample with an untrained D)
+        pretrained.recipe = dataclasses.replace(pretrained.recipe, sampler=sampler(pretrained.recipe.generator),
+                                                likelihood=True)
+        frames.append(quality_frontier(pretrained, args.temperatures, n=args.n, label=f"{recipe} pre-trained",
+                                       write=False, progress=False))
     frames.append(quality_frontier(run, args.temperatures, n=args.n, label=recipe, write=False, progress=False))
     for frame in frames:
         frame["run_seed"] = seed
