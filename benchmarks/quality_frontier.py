@@ -90,14 +90,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def run_recipe(recipe: str, seed: int, args) -> tuple[object, float]:
-    """The trained run of ``recipe`` at ``seed`` (resumed if its folder exists) and the seconds it took."""
+def run_recipe(recipe: str, seed: int, args, earlier: dict) -> tuple[object, float | None]:
+    """The trained run of ``recipe`` at ``seed`` (resumed if its folder exists) and the seconds its training
+    took: measured now, or, for a run an earlier call already finished, the figure that call recorded
+    (``earlier``: ``{(recipe, seed): seconds}``; None if it recorded none)."""
     out = args.out / "runs" / f"{recipe}-seed{seed}"
     gt.setup(seed, quiet=True)  # op determinism: the same seed gives the same run
+    finished = out.exists() and _finished(out)
     start = time.perf_counter()
     run = train("grammar", recipe, out=out, resume=out.exists(), profile=args.profile, seed=seed, verbose=0,
                 **args.settings.get(recipe, {}))
-    return run, time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    return run, earlier.get((recipe, seed)) if finished else seconds
+
+
+def _finished(run_dir: Path) -> bool:
+    """True when the run in ``run_dir`` has checkpointed the end of its last phase."""
+    latest = ckpt.latest_checkpoint(run_dir / ckpt.CHECKPOINTS_DIR)
+    last = json.loads((run_dir / "config.json").read_text())["phases"][-1]
+    return latest is not None and latest.name == ckpt.checkpoint_name(last["name"], last["steps"])
 
 
 def frontiers(run, recipe: str, seed: int, args) -> list[pd.DataFrame]:
@@ -144,16 +155,20 @@ def matched(points: pd.DataFrame) -> pd.DataFrame:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"frontier_{args.profile}"
+    record_path = args.out / f"{stem}.json"
+    earlier = {} if not record_path.is_file() else {
+        (t["recipe"], t["seed"]): t["train_s"] for t in json.loads(record_path.read_text()).get("times", [])}
     frames, times = [], []
     for recipe in args.recipes:
         for seed in args.seeds:
-            run, train_s = run_recipe(recipe, seed, args)
+            run, train_s = run_recipe(recipe, seed, args, earlier)
             start = time.perf_counter()
             frames += frontiers(run, recipe, seed, args)
-            times.append({"recipe": recipe, "seed": seed, "train_s": round(train_s, 1),
+            times.append({"recipe": recipe, "seed": seed, "train_s": None if train_s is None else round(train_s, 1),
                           "frontier_s": round(time.perf_counter() - start, 1)})
-            print(f"{recipe} seed {seed}: trained in {train_s:.0f} s, scored in {times[-1]['frontier_s']:.0f} s",
-                  flush=True)
+            trained = "trained earlier" if train_s is None else f"trained in {train_s:.0f} s"
+            print(f"{recipe} seed {seed}: {trained}, scored in {times[-1]['frontier_s']:.0f} s", flush=True)
     points = pd.concat(frames, ignore_index=True)
     models = points[points["label"] != "real"]
     curves = models.groupby(["label", "temperature"])[SHOWN].mean().round(3)
@@ -170,14 +185,13 @@ def main(argv=None) -> dict:
     print("\nseconds per run:")
     print(pd.DataFrame(times).to_string(index=False))
 
-    stem = f"frontier_{args.profile}"
     csv = args.out / f"{stem}.csv"
     with atomic_path(csv) as tmp:
         points.to_csv(tmp, index=False)
     record = {"profile": args.profile, "recipes": args.recipes, "seeds": args.seeds, "n": args.n,
               "temperatures": args.temperatures, "settings": args.settings, "times": times,
               "machine": machine_info(), "matched": comparison.to_dict("records")}
-    write_json(args.out / f"{stem}.json", record)
+    write_json(record_path, record)
     first = points[points["run_seed"] == args.seeds[0]]
     ax = gt.plots.plot_frontier(first.drop_duplicates(["label", "temperature"]))
     with atomic_path(args.out / f"{stem}.png") as tmp:
