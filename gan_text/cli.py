@@ -19,13 +19,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .config import profile
 from .errors import GanTextError
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    """An option's text as a whole number >= 1, for argparse (its message names the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return value
 
 
@@ -40,8 +45,9 @@ def _corpus_command(args: argparse.Namespace) -> int:
     print(f"{len(corpus.train):,} train and {len(corpus.test):,} test sentences, {corpus.level}-level\n")
     with pd.option_context("display.width", 120, "display.max_columns", 10, "display.precision", 3):
         print(corpus_stats(corpus).to_string())
-    print(f"\n{args.samples} random training sentences:")
-    for sentence in corpus.sample(args.samples, seed=args.seed):
+    shown = corpus.sample(args.samples, seed=args.seed)  # fewer when the corpus has fewer sentences
+    print(f"\n{len(shown)} random training sentence{'s' if len(shown) != 1 else ''}:")
+    for sentence in shown:
         print(f"  {sentence}")
     return 0
 
@@ -289,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 user mistake)."""
     args = build_parser().parse_args(argv)
     try:
+        profile()  # a GAN_TEXT_PROFILE typo is a mistake for every command, not only for train
         return args.run(args)
     except GanTextError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -73,5 +73,31 @@ def test_server_down_is_a_one_line_error(dead_mirror, tmp_path):
 
 def test_unknown_profile_is_a_one_line_error():
     result = run_cli("corpus", "grammar", env={"GAN_TEXT_PROFILE": "huge"})
-    # The corpus command does not need a profile; `train` will. Either way no traceback.
-    assert "Traceback" not in result.stderr
+    # Every command refuses a mistyped profile, not only train (which needs one).
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unknown profile 'huge' (set by GAN_TEXT_PROFILE)")
+
+
+def test_a_bad_number_names_the_option_and_the_kind_of_value(capsys):
+    from gan_text.cli import main
+
+    for text in ("0", "five"):
+        with pytest.raises(SystemExit) as stop:
+            main(["corpus", "grammar", "--samples", text])
+        assert stop.value.code == 2
+        assert f"argument --samples: must be a whole number >= 1, got '{text}'" in capsys.readouterr().err
+
+
+def test_corpus_says_how_many_sentences_it_shows(tmp_path, capsys, monkeypatch):
+    from gan_text.cli import main
+
+    monkeypatch.setenv("GAN_TEXT_PROFILE", "smoke")
+    small = tmp_path / "small.txt"
+    small.write_text("the cat sat\na dog ran\nbirds sing\n")
+    assert main(["corpus", str(small), "--samples", "5"]) == 0
+    out = capsys.readouterr().out
+    header = [line for line in out.splitlines() if "random training sentence" in line]
+    shown = out.split(header[0], 1)[1].strip("\n").splitlines()
+    assert len(header) == 1 and header[0] == f"{len(shown)} random training sentence{'s' if len(shown) != 1 else ''}:"
+    assert 1 <= len(shown) < 5
