@@ -68,3 +68,19 @@ def test_pytest_runs_unit_tests_and_notebooks_under_nbval():
     assert options["testpaths"] == ["tests", "notebooks"]
     for flag in ("--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout"):
         assert flag in options["addopts"]
+
+
+def test_badges_and_install_cells_name_the_repository_of_the_project_urls():
+    import json
+
+    repository = PYPROJECT["project"]["urls"]["Repository"]
+    owner_name = repository.removeprefix("https://github.com/")
+    assert re.fullmatch(r"[\w.-]+/[\w.-]+", owner_name), repository
+    badge = f"https://colab.research.google.com/github/{owner_name}/blob/main/notebooks/"
+    named = set(re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob", README))
+    assert named == {owner_name}, named  # every badge of the README opens this repository
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+        assert badge + path.name in cells[0], path.name
+        install = next(c for c in cells if "google.colab" in c)
+        assert f"git+{repository}" in install, path.name
