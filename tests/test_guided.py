@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from test_runs import Interrupt
 
 import gan_text as gt
 from gan_text.errors import GanTextError
@@ -17,19 +18,6 @@ from gan_text.training.runs import load_run, train
 TINY = gt.profile("smoke").replace(n_train=64, n_test=16, batch_size=8, pretrain_steps=4, steps=3, n_eval=8,
                                    emb_dim=8, hidden_dim=8)
 SETTINGS = {"profile": TINY, "eval_every": 3, "verbose": 0, "candidates": 4, "d_width": 8}
-
-
-class Interrupt(keras.callbacks.Callback):
-    """Raise KeyboardInterrupt (as Ctrl-C would) after ``after`` training batches."""
-
-    def __init__(self, after):
-        super().__init__()
-        self.after, self.seen = after, 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seen += 1
-        if self.seen == self.after:
-            raise KeyboardInterrupt
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ _LAZY = {
     "beta_at": "schedules", "BETA_SCHEDULES": "schedules", "schedule_table": "schedules",
     "relgan_beta_at": "schedules",
     "Phase": "phases", "Recipe": "phases",
+    "guided": None, "guided_sampler": "guided", "DiscriminatorFitter": "guided",
 }
 
 __all__ = ["LOSSES", "GANLoss", "clip_weights", "get_loss", "gradient_penalty", "loss_curves", *_LAZY]
@@ -35,5 +36,6 @@ __all__ = ["LOSSES", "GANLoss", "clip_weights", "get_loss", "gradient_penalty", 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+        return module if _LAZY[name] is None else getattr(module, name)
     raise AttributeError(f"module 'gan_text.training' has no attribute {name!r}")
