@@ -26,7 +26,6 @@ the curve. Written into ``OUT``: ``frontier_<profile>.csv`` (every point, tidy),
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -46,8 +45,8 @@ from gan_text.atomic import atomic_path, write_json  # noqa: E402
 from gan_text.frontier import quality_frontier  # noqa: E402
 from gan_text.metrics.frontier import DEFAULT_TEMPERATURES  # noqa: E402
 from gan_text.training import checkpoints as ckpt  # noqa: E402
-from gan_text.training.builders import sampler  # noqa: E402
-from gan_text.training.runs import load_run, train  # noqa: E402
+from gan_text.training.pretrained import pretrained_run  # noqa: E402
+from gan_text.training.runs import train  # noqa: E402
 
 if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -60,7 +59,8 @@ SHOWN = ["quality", "quality_se", "nll_test", "self_bleu_3", "distinct_2", "mean
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipes", default="relgan,mle", help="comma-separated recipes (mle is the baseline)")
+    parser.add_argument("--recipes", default="relgan,mle,guided",
+                        help="comma-separated recipes (mle is the baseline; default relgan,mle,guided)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--profile", default="course")
     parser.add_argument("--temperatures", default=",".join(f"{t:g}" for t in DEFAULT_TEMPERATURES))
@@ -114,13 +114,8 @@ def _finished(run_dir: Path) -> bool:
 def frontiers(run, recipe: str, seed: int, args) -> list[pd.DataFrame]:
     """The run's frontier, and its pre-trained generator's when the run has a pre-training phase first."""
     frames = []
-    names = [phase["name"] for phase in run.config["phases"]]
-    if recipe != "mle" and names[0] == "pretrain" and len(names) > 1:
-        end = ckpt.checkpoint_name("pretrain", run.config["phases"][0]["steps"])
-        pretrained = load_run(run.run_dir, checkpoint=end)
-        # the generator alone, sampled as it is (a guided run would otherwise resample with an untrained D)
-        pretrained.recipe = dataclasses.replace(pretrained.recipe, sampler=sampler(pretrained.recipe.generator),
-                                                likelihood=True)
+    pretrained = pretrained_run(run) if recipe != "mle" else None  # the generator alone, no discriminator
+    if pretrained is not None:
         frames.append(quality_frontier(pretrained, args.temperatures, n=args.n, label=f"{recipe} pre-trained",
                                        write=False, progress=False))
     frames.append(quality_frontier(run, args.temperatures, n=args.n, label=recipe, write=False, progress=False))

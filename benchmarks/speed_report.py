@@ -15,7 +15,7 @@ summary table of
    measured by :func:`seed_loop_speed.measure` (``benchmarks/seed_loop_speed.py``; ``--seed-loop-args``
    passes it more options, e.g. ``"--rounds 9 --steps-per-execution 10"``). The same-math check runs too;
    a difference above 1e-5 is printed;
-2. **the default train**: the wall time of ``python -m gan_text train`` (RelGAN on the grammar corpus, the
+2. **the default train**: the wall time of ``python -m gan_text train`` (the default recipe on the grammar corpus, the
    course profile, evaluation included) into a temporary folder; the target is at most 5 minutes on 2 cores;
 3. **metric throughput**: sentences per second of BLEU-2..5 (each hypothesis against every reference) and
    of leave-one-out Self-BLEU-2..5 (:mod:`gan_text.metrics`, on ``--metric-n`` sentences of the grammar

@@ -4,7 +4,7 @@
 - ``train [--corpus ...] [--recipe ...] [--steps N] [--out DIR] [--resume]``: train a recipe into a run
   directory (see :func:`gan_text.training.runs.train`), then print a metrics table.
 - ``generate RUN_DIR [-n 20] [--temperature T] [--seed S]``: sentences from a saved run.
-- ``evaluate RUN_DIR [--protocol texygen] [--n N] [--temperature T] [--seed S] [--lm]``: score a run's samples
+- ``evaluate RUN_DIR [--protocol texygen] [--n N] [--temperature T] [--seed S] [--lm] [--pretrained]``: score a run's samples
   next to real data (see :func:`gan_text.evaluation.evaluate_run`); writes ``metrics.csv`` and a plot.
   ``evaluate RUN_DIR --sweep [--temperatures 0.6,0.8,1.0] [-n N]``: the quality frontier instead (see
   :func:`gan_text.frontier.quality_frontier`); writes ``frontier.csv`` and a plot.
@@ -101,7 +101,7 @@ def _train_command(args: argparse.Namespace) -> int:
     if not summary.empty:
         print("\nmetrics at the end of each phase:")
         print(_metrics_table(summary))
-    _print_evaluation(run)
+    _print_evaluation(run, pretrained=True)  # the pre-trained generator beside the final one
     print(f"\nrun directory: {run.run_dir}")
     print(f"more sentences: python -m gan_text generate {run.run_dir} -n 20")
     return 0
@@ -132,7 +132,8 @@ def _evaluate_command(args: argparse.Namespace) -> int:
         from .frontier import print_frontier
 
         given = [option for option, value in (("--protocol", args.protocol), ("--temperature", args.temperature),
-                                              ("--lm", args.lm or None)) if value is not None]
+                                              ("--lm", args.lm or None), ("--pretrained", args.pretrained or None))
+                 if value is not None]
         if given:
             raise GanTextError(f"{given[0]} does not apply to --sweep (it samples at --temperatures and scores "
                                f"quality, NLL-test and diversity); drop it or drop --sweep")
@@ -144,7 +145,7 @@ def _evaluate_command(args: argparse.Namespace) -> int:
         raise GanTextError("--temperatures needs --sweep (one temperature: --temperature T); add --sweep")
     _print_evaluation(args.run_dir, protocol=args.protocol or "texygen", n=_whole(args.n, "--n", 2),
                       temperature=_number(args.temperature or "1.0", "--temperature"),
-                      seed=_whole(args.seed, "--seed", 0), lm=args.lm)
+                      seed=_whole(args.seed, "--seed", 0), lm=args.lm, pretrained=args.pretrained)
     return 0
 
 
@@ -165,12 +166,14 @@ def _add_train_commands(commands) -> None:
         "train", help="train a recipe and save the run (samples, history, checkpoints)",
         description="Train a text GAN (or the MLE baseline) and write a run directory: config, vocabulary, "
                     "checkpoints, samples at every evaluation point, history.csv and plots. With no options: "
-                    "RelGAN on the grammar corpus, sized by GAN_TEXT_PROFILE (default course: a few "
-                    "minutes on a CPU). Stop with Ctrl-C and continue with --resume.")
+                    "the guided recipe (MLE pre-training, then a discriminator that resamples the generator's "
+                    "sentences) on the grammar corpus, sized by GAN_TEXT_PROFILE (default course: a few "
+                    "minutes on a CPU). The evaluation at the end shows the pre-trained generator beside the "
+                    "final samples. Stop with Ctrl-C and continue with --resume.")
     train.add_argument("--corpus", metavar="NAME|PATH", default=None,
                        help="grammar (default), oracle, coco, emnlp_news, shakespeare or a text file")
     train.add_argument("--recipe", metavar="NAME", default=None,
-                       help="relgan (default), seqgan, wgan_gp, seed, mle or guided")
+                       help="guided (default), relgan, seqgan, wgan_gp, seed or mle")
     train.add_argument("--steps", metavar="N", help="adversarial steps (mle: all steps; guided: the "
                                                     "discriminator's) instead of the profile's")
     train.add_argument("--out", metavar="DIR", default=None,
@@ -217,6 +220,9 @@ def _add_train_commands(commands) -> None:
     evaluate.add_argument("--seed", metavar="S", default="0", help="sampling seed (default 0)")
     evaluate.add_argument("--lm", action="store_true",
                           help="also the LM score: trains a reference LM on the real data once (cached; slow)")
+    evaluate.add_argument("--pretrained", action="store_true",
+                          help="also score the generator at the end of pre-training (the same n, temperature and seed), "
+                               "beside the final one: what the later phases changed")
     evaluate.add_argument("--sweep", action="store_true",
                           help="the quality frontier: sweep the sampling temperature (frontier.csv and a plot)")
     evaluate.add_argument("--temperatures", metavar="LIST", default=None,

@@ -32,13 +32,34 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from tqdm import tqdm
 
 from .atomic import atomic_path, write_text
+from .checks import whole_number
+from .config import Profile
+from .corpora import load_corpus
+from .dataset import prepare
 from .errors import GanTextError, one_of
-from .metrics import PROTOCOLS, BleuReport, fidelity_scores, nll_test, real_data_row, score_samples
+from .metrics import (
+    PROTOCOLS,
+    BleuReport,
+    fidelity_scores,
+    lm_score,
+    nll_test,
+    real_data_row,
+    score_samples,
+    train_reference_lm,
+)
+from .metrics.memorisation import nearest_neighbours
 from .metrics.sweep import PROGRESS_DELAY_S
+from .models.autoregressive import AutoregressiveGenerator
+from .plots import plot_quality_diversity
+from .text import tokenize_corpus
+from .training.pretrained import pretrained_run
+from .training.runs import load_run
+from .vocabulary import UNK_ID
 
 METRICS_FILE = "metrics.csv"
 PLOT_FILE = "evaluation.png"  # under the run's plots/ folder
@@ -67,8 +88,6 @@ LABELS = {
 # --- checking the request ----------------------------------------------------------------------------
 
 def _check(protocol, n, temperature, seed) -> None:
-    from .checks import whole_number
-
     if protocol not in PROTOCOLS:
         raise one_of("BLEU protocol", protocol, PROTOCOLS)
     if n is not None:
@@ -82,8 +101,6 @@ def _check(protocol, n, temperature, seed) -> None:
 
 def _load(run_dir):
     """A Run: ``run_dir`` itself if it is one (e.g. what ``train`` returned), else ``load_run(run_dir)``."""
-    from .training.runs import load_run
-
     if hasattr(run_dir, "recipe") and hasattr(run_dir, "run_dir"):
         return run_dir
     return load_run(run_dir)
@@ -97,8 +114,6 @@ def reload_corpus(config: dict, corpus=None):
     if config.get("corpus_source") == "object":
         raise GanTextError(f"the run was trained on a Corpus object ({config.get('corpus')!r}), which cannot be "
                            f"rebuilt from config.json; pass it again: evaluate_run(run_dir, corpus=...)")
-    from .corpora import load_corpus
-
     profile = config["profile"]
     return load_corpus(config["corpus"], n_train=profile["n_train"], n_test=profile["n_test"],
                        seed=int(config.get("corpus_seed", 0)))
@@ -117,7 +132,7 @@ def _true_models(corpus) -> dict:
 # --- scoring ------------------------------------------------------------------------------------------
 
 def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, temperature: float = 1.0,
-                 seed: int = 0, *, corpus=None, lm: bool = False, write: bool = True,
+                 seed: int = 0, *, corpus=None, lm: bool = False, pretrained: bool = False, write: bool = True,
                  progress: bool | None = None) -> pd.DataFrame:
     """Score ``n`` samples of a run next to real data; write ``metrics.csv`` and a plot into the run.
 
@@ -125,25 +140,22 @@ def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, tempe
     scores (``texygen``: all; ``relgan``: the first 100; ``textgan``: the first 200). ``n``: samples
     (default: the ``n_eval`` of the profile the run was trained with), drawn at ``temperature`` with
     ``seed`` (same seed, same samples). ``corpus``: only for a run trained on a Corpus object. ``lm``: add
-    the LM score (trains a reference LM once, cached). ``write=False`` leaves the run directory alone.
+    the LM score (trains a reference LM once, cached). ``pretrained``: also score the run's generator as it
+    was at the end of pre-training, sampled by itself (:func:`~gan_text.training.pretrained.pretrained_run`;
+    nothing is added for a run without a pre-training phase before another): what the later phases changed.
+    ``write=False`` leaves the run directory alone.
     ``progress``: a bar (stderr) when it takes over 2 s; True always, False never.
 
-    Returns a two-row DataFrame: index ``<recipe>`` (the samples) and ``real`` (the first ``n`` test
-    sentences, each scored against the *other* test sentences); columns ``checkpoint``, ``protocol``,
+    Returns a DataFrame with the rows ``<recipe> pre-trained`` (with ``pretrained=True``), ``<recipe>`` (the
+    samples) and ``real`` (the first ``n`` test sentences, each scored against the *other* test sentences);
+    columns ``checkpoint``, ``protocol``,
     ``n``, ``temperature``, ``seed``, ``n_hypotheses``, ``n_references``, then the scores (see
     :data:`LABELS`; BLEU, Self-BLEU, distinct and fidelity are fractions in [0, 1], NLLs nats per token).
     ``frame.attrs["headers"]`` says, per row, the protocol and the counts of hypotheses and references.
     """
-    from tqdm import tqdm
-
-    from .dataset import prepare
-    from .models.autoregressive import AutoregressiveGenerator
-    from .text import tokenize_corpus
-    from .vocabulary import UNK_ID
-
     _check(protocol, n, temperature, seed)
     start = time.perf_counter()
-    stages = ["loading the run", "sampling", "scoring the samples", "scoring real data", "NLL-test",
+    stages = ["loading the run", "sampling and scoring", "scoring real data",
               *(["LM score"] if lm else []), "writing"]
     bar = tqdm(total=len(stages), desc="evaluate", unit="stage", disable=progress is False,
                delay=0.0 if progress else PROGRESS_DELAY_S, file=sys.stderr)
@@ -162,35 +174,33 @@ def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, tempe
         if data.vocab != run.data.vocab:
             raise GanTextError(f"the corpus {config.get('corpus')!r} gives another vocabulary than the one saved in "
                                f"'{run.run_dir}' (the corpus changed?); evaluate with the corpus it was trained on")
+        name = str(config.get("recipe", "model"))
+        runs = {name: run}
+        before = pretrained_run(run) if pretrained else None
+        if before is not None:
+            runs = {f"{name} pre-trained": before, **runs}
         judges = _true_models(source)
-        stage(1)
-        tokens = run.recipe.sample(n, float(temperature), int(seed))
-        stage(2)
         # The real sentences as written (not through the vocabulary: no <unk>, no truncation).
         test = tokenize_corpus(source.test, data.level, source.lowercase)
         train_sentences = tokenize_corpus(source.train, data.level, source.lowercase)
         common = {"vocab": data.vocab, "references": test, "train_sentences": train_sentences,
                   "protocol": protocol, "seed": int(seed), **judges}
-        model = score_samples(tokens, **common)
-        stage(3)
+        stage(1)
+        tokens = {label: each.recipe.sample(n, float(temperature), int(seed)) for label, each in runs.items()}
+        rows = {label: _score_run(each, tokens[label], data, common) for label, each in runs.items()}
+        stage(2)
         real = real_data_row(n=n, **common).iloc[0].drop("temperature").to_dict()
         if "oracle" in judges:  # real text as written, not through the (possibly smaller) vocabulary
             real.update(_oracle_scores(judges["oracle"], test[:n]))
-        samples = [data.vocab.decode(row) for row in tokens]
         # fidelity of real text: n train sentences (a real set that does not overlap the test split)
-        for row, sentences in ((model, samples), (real, train_sentences[:n])):
-            fidelity = fidelity_scores(sentences, test, jaccard_ns=(4,))
-            row.update(ms_jaccard_4=fidelity["ms-jaccard-4"], length_w1=fidelity["length_w1"])
-        stage(4)
-        autoregressive = isinstance(run.recipe.generator, AutoregressiveGenerator) and run.recipe.likelihood
-        model["nll_test"] = nll_test(run.recipe.generator, data.test_tokens) if autoregressive else math.nan
-        real["nll_test"] = math.nan
+        fidelity = fidelity_scores(train_sentences[:n], test, jaccard_ns=(4,))
+        real.update(ms_jaccard_4=fidelity["ms-jaccard-4"], length_w1=fidelity["length_w1"], nll_test=math.nan)
         if lm:
             stage(stages.index("LM score"))
             known = data.test_tokens[~(data.test_tokens == UNK_ID).any(axis=1)]  # real rows the LM can read
-            _lm_scores(model, real, tokens, known[:n], data, config)
+            _lm_scores([*rows.values(), real], [*tokens.values(), known[:n]], data, config)
         stage(len(stages) - 1)
-        frame = _frame(run, model, real, protocol, n, temperature, seed, len(test))
+        frame = _frame(runs, {**rows, "real": real}, protocol, n, temperature, seed, len(test))
         frame.attrs["seconds"] = time.perf_counter() - start
         if write:
             frame.attrs["files"] = [str(p) for p in write_evaluation(run.run_dir, frame)]
@@ -201,6 +211,16 @@ def evaluate_run(run_dir, protocol: str = "texygen", n: int | None = None, tempe
     return frame
 
 
+def _score_run(run, tokens, data, common: dict) -> dict:
+    """One run's samples scored: quality and diversity, fidelity to the test split, NLL-test."""
+    row = score_samples(tokens, **common)
+    fidelity = fidelity_scores([data.vocab.decode(t) for t in tokens], common["references"], jaccard_ns=(4,))
+    row.update(ms_jaccard_4=fidelity["ms-jaccard-4"], length_w1=fidelity["length_w1"])
+    autoregressive = isinstance(run.recipe.generator, AutoregressiveGenerator) and run.recipe.likelihood
+    row["nll_test"] = nll_test(run.recipe.generator, data.test_tokens) if autoregressive else math.nan
+    return row
+
+
 def _oracle_scores(oracle, sentences: list[list[str]]) -> dict[str, float]:
     """NLL-oracle of real token lists (the first ``oracle.seq_len`` ids of those that have them)."""
     length = oracle.seq_len
@@ -209,45 +229,50 @@ def _oracle_scores(oracle, sentences: list[list[str]]) -> dict[str, float]:
     return {"nll_oracle": oracle.nll(rows) if rows else math.nan, "oracle_scored": len(rows) / len(sentences)}
 
 
-def _lm_scores(model: dict, real: dict, tokens, real_sample, data, config: dict) -> None:
-    """Add ``lm_score`` to both rows: an LSTM trained on the real train split (once; cached) judges the samples
-    and ``real_sample``, test rows without ``<unk>`` (a word outside the vocabulary cannot be judged fairly)."""
-    from .config import Profile
-    from .metrics import lm_score, train_reference_lm
-
+def _lm_scores(rows: list[dict], tokens: list, data, config: dict) -> None:
+    """Add ``lm_score`` to each row: an LSTM trained on the real train split (once; cached) judges that row's
+    tokens (for real data: test rows without ``<unk>``: a word outside the vocabulary cannot be judged fairly)."""
     cfg = Profile(**config["profile"])
     reference = train_reference_lm(data, cfg, seed=int(config["seed"]) + 1, verbose=False,
                                    name=Path(str(config["corpus"])).stem)
-    model["lm_score"] = lm_score(tokens, reference)
-    real["lm_score"] = lm_score(real_sample, reference)
+    for row, each in zip(rows, tokens, strict=True):
+        row["lm_score"] = lm_score(each, reference)
 
 
-def _frame(run, model: dict, real: dict, protocol, n, temperature, seed, n_refs) -> pd.DataFrame:
+def _frame(runs: dict, rows: dict, protocol, n, temperature, seed, n_refs) -> pd.DataFrame:
+    """The evaluation table: one row per label of ``rows`` (``runs[label]`` made it; ``real`` last)."""
     cut = PROTOCOLS[protocol].n_hypotheses
+    run = list(runs.values())[-1]
     name = str(run.config.get("recipe", "model"))
-    info = {"checkpoint": run.checkpoint.name if run.checkpoint is not None else "", "protocol": protocol,
-            "seed": int(seed)}
-    rows, headers = {}, {}
-    for label, row, refs, temp in ((name, model, n_refs, float(temperature)), ("real", real, n_refs - 1, math.nan)):
+    table, headers = {}, {}
+    for label, row in rows.items():
+        made_by = runs.get(label)
+        checkpoint = made_by.checkpoint.name if made_by is not None and made_by.checkpoint is not None else ""
         size = int(row.pop("n"))
         n_hyp = size if cut is None else min(cut, size)
-        rows[label] = {**info, "n": size, "temperature": temp, "n_hypotheses": n_hyp, "n_references": refs, **row}
-        report = BleuReport(protocol, n_hyp, refs, size, {k: row[f"bleu_{k}"] for k in NS},
-                            {k: row[f"self_bleu_{k}"] for k in NS})
-        headers[label] = report.header
-    headers["real"] += f" (the first {rows['real']['n']} test sentences, each against the other test sentences)"
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+        refs = n_refs - 1 if label == "real" else n_refs
+        table[label] = {"checkpoint": checkpoint if label != "real" else run.checkpoint.name, "protocol": protocol,
+                        "n": size, "temperature": math.nan if label == "real" else float(temperature),
+                        "seed": int(seed), "n_hypotheses": n_hyp, "n_references": refs, **row}
+        headers[label] = BleuReport(protocol, n_hyp, refs, size, {k: row[f"bleu_{k}"] for k in NS},
+                                    {k: row[f"self_bleu_{k}"] for k in NS}).header
+    headers["real"] += f" (the first {table['real']['n']} test sentences, each against the other test sentences)"
+    frame = pd.DataFrame.from_dict(table, orient="index")
     frame.index.name = "name"
     order = [*INFO, *[c for c in LABELS if c in frame.columns]]
     frame = frame[order + [c for c in frame.columns if c not in order]]
     notes = []
-    if rows["real"]["n"] < n:
-        notes.append(f"note: the test split has only {rows['real']['n']:,} sentences, so the real row scores fewer "
+    if table["real"]["n"] < n:
+        notes.append(f"note: the test split has only {table['real']['n']:,} sentences, so the real row scores fewer "
                      f"than {n:,}; Self-BLEU and distinct-n depend on the count: compare with --n "
-                     f"{rows['real']['n']} or less")
+                     f"{table['real']['n']} or less")
+    per_kept = getattr(run.recipe.sampler, "sentences_per_kept", 1)
+    if per_kept > 1:
+        notes.append(f"note: {name} resamples with its discriminator: it drew {per_kept} generator sentences per "
+                     f"sentence kept ({per_kept * n:,} for these {n:,})")
     frame.attrs.update(headers=headers, notes=notes, protocol=protocol, run_dir=str(run.run_dir),
                        title=(f"{name} on {run.config.get('corpus')} ({run.config['profile']['name']} profile, "
-                              f"seed {run.config.get('seed')}), checkpoint {info['checkpoint']}: {n} samples "
+                              f"seed {run.config.get('seed')}), checkpoint {table[name]['checkpoint']}: {n} samples "
                               f"at temperature {float(temperature):g}, sampling seed {int(seed)}"))
     return frame
 
@@ -313,11 +338,7 @@ def write_evaluation(run_dir, frame: pd.DataFrame) -> list[Path]:
 def plot_evaluation(metrics: pd.DataFrame, frame: pd.DataFrame, path) -> Path:
     """Two panels, saved atomically as PNG: BLEU-n and Self-BLEU-n against n for the samples and real data;
     BLEU-5 against Self-BLEU-5 for every temperature evaluated so far (same checkpoint, protocol, n, seed)."""
-    from matplotlib.figure import Figure
-
-    from .plots import plot_quality_diversity
-
-    name = next(label for label in frame.index if label != "real")
+    name = [label for label in frame.index if label != "real"][-1]  # the run itself (after its pre-trained line)
     figure = Figure(figsize=(10, 4))
     left, right = figure.subplots(1, 2)
     for label, style in ((name, "-"), ("real", "--")):
@@ -339,81 +360,6 @@ def plot_evaluation(metrics: pd.DataFrame, frame: pd.DataFrame, path) -> Path:
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=100)
     return Path(path)
-
-
-# --- memorisation ------------------------------------------------------------------------------------
-
-def _id_rows(sentences, ids: dict, width: int, pad: int) -> np.ndarray:
-    out = np.full((len(sentences), width), pad, dtype=np.int32)
-    for k, sentence in enumerate(sentences):
-        out[k, :len(sentence)] = [ids.setdefault(token, len(ids)) for token in sentence]
-    return out
-
-
-def _edit_distances(a, la, b, lb) -> np.ndarray:
-    """Token edit distances between row ``a[k]`` and each row ``b[k, m]``, all at once (Wagner-Fischer).
-
-    ``a``: int (n, W) ids, ``la``: (n,) lengths; ``b``: (n, M, W), ``lb``: (n, M). Row i of the table is
-    computed from row i-1 for every pair together; insertions within a row are a running minimum:
-    ``D[i][j] = min_k (E[k] + j - k)`` where ``E`` holds the substitution/deletion candidates.
-    """
-    n, m, width = b.shape
-    cols = np.arange(width + 1, dtype=np.int32)
-    prev = np.broadcast_to(cols, (n, m, width + 1)).copy()  # D[0][j] = j insertions
-    out = np.where(la[:, None] == 0, lb, 0).astype(np.int32)
-    for i in range(1, width + 1):
-        step = np.empty_like(prev)
-        step[..., 0] = i
-        step[..., 1:] = np.minimum(prev[..., :-1] + (a[:, None, i - 1, None] != b), prev[..., 1:] + 1)
-        prev = np.minimum.accumulate(step - cols, axis=-1) + cols
-        done = la == i
-        out[done] = np.take_along_axis(prev[done], lb[done][..., None], axis=-1)[..., 0]
-    return out
-
-
-def nearest_neighbours(samples, train, k: int = 64, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """For each sample, its nearest training sentence by token edit distance, found exactly.
-
-    ``samples``, ``train``: lists of token lists. Returns ``(index, distance)``, two int arrays of shape
-    ``(len(samples),)``: ``train[index[i]]`` is a closest training sentence to ``samples[i]`` and
-    ``distance[i]`` the number of token insertions, deletions and substitutions between them (as
-    ``nltk.edit_distance``; 0 means copied). Fast: a cheap lower bound, ``max(len a, len b)`` minus the
-    tokens the two sentences share (counted with repeats), picks ``k`` candidates per sample; the exact
-    distance is computed for them, then for any other sentence whose bound is below the best found.
-    """
-    from scipy import sparse  # installed with scikit-learn
-
-    if not len(samples) or not len(train):
-        raise GanTextError("nearest_neighbours needs at least one sample and one training sentence")
-    ids: dict = {}
-    width = max(1, *map(len, samples), *map(len, train))
-    a, b = _id_rows(samples, ids, width, -1), _id_rows(train, ids, width, -2)
-    la, lb = (a >= 0).sum(1), (b >= 0).sum(1)
-
-    def bags(rows):
-        which = np.repeat(np.arange(len(rows)), (rows >= 0).sum(1))
-        return sparse.csr_matrix((np.ones(which.size, np.float32), (which, rows[rows >= 0])),
-                                 shape=(len(rows), max(1, len(ids))))
-
-    train_bags = bags(b).T.tocsc()
-    k = min(k, len(train))
-    index, distance = np.zeros(len(a), np.int64), np.zeros(len(a), np.int64)
-    for start in range(0, len(a), chunk):
-        rows = slice(start, start + chunk)
-        shared = (bags(a[rows]) @ train_bags).toarray()  # >= the shared tokens counted with repeats
-        lower = np.maximum(la[rows, None], lb[None, :]) - shared.round().astype(np.int64)
-        candidates = np.argpartition(lower, k - 1, axis=1)[:, :k]
-        found = _edit_distances(a[rows], la[rows], b[candidates], lb[candidates])
-        best, where = found.min(1), candidates[np.arange(len(found)), found.argmin(1)]
-        lower[np.arange(len(found))[:, None], candidates] = np.iinfo(np.int64).max  # done already
-        for r in np.nonzero((lower < best[:, None]).any(1))[0]:
-            others = np.nonzero(lower[r] < best[r])[0]
-            exact = _edit_distances(a[start + r][None], la[start + r][None], b[others][None],
-                                    lb[others][None])[0]
-            if exact.min() < best[r]:
-                best[r], where[r] = exact.min(), others[exact.argmin()]
-        index[rows], distance[rows] = where, best
-    return index, distance
 
 
 __all__ = ["LABELS", "METRICS_FILE", "PLOT_FILE", "evaluate_run", "format_table", "nearest_neighbours",

@@ -206,7 +206,7 @@ def test_speed_report_rejects_a_bad_count():
 # --- quality_frontier --------------------------------------------------------------------------------------
 
 def test_quality_frontier_quick(tmp_path, capsys):
-    result = load("quality_frontier").main(["--quick", "--out", str(tmp_path)])
+    result = load("quality_frontier").main(["--quick", "--recipes", "relgan,mle", "--out", str(tmp_path)])
     text = capsys.readouterr().out
     assert "quality frontier" in text and "at T = 1, every run" in text and "seconds per run" in text
     points = pd.read_csv(tmp_path / "frontier_smoke.csv")

@@ -29,7 +29,7 @@ def run_cli(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A relgan run on the grammar corpus (the defaults) with 2 adversarial steps, and its stdout."""
+    """A run of the default recipe (guided) on the grammar corpus with 2 discriminator steps, and its stdout."""
     run_dir = tmp_path_factory.mktemp("cli") / "run"
     result = run_cli("train", "--steps", "2", "--out", str(run_dir), "--samples", "2")
     assert result.returncode == 0, result.stderr
@@ -39,20 +39,29 @@ def trained(tmp_path_factory):
 def test_train_with_defaults_writes_a_run_and_prints_samples_and_metrics(trained):
     run_dir, out = trained
     config = json.loads((run_dir / "config.json").read_text())
-    assert (config["recipe"], config["corpus"], config["profile"]["name"]) == ("relgan", "grammar", "smoke")
+    assert (config["recipe"], config["corpus"], config["profile"]["name"]) == ("guided", "grammar", "smoke")
     assert config["overrides"] == {"steps": 2} and config["recipe_config"]["steps"] == 2
-    assert "relgan on grammar (smoke profile, seed 0)" in out
-    assert "adversarial step 2/2 |" in out and "d_loss" in out
+    assert "guided on grammar (smoke profile, seed 0)" in out
+    assert "discriminator step 2/2 |" in out and "d_loss" in out
     table = out.split("metrics at the end of each phase:\n", 1)[1]
-    assert table.splitlines()[0].split() == ["phase", "pretrain", "adversarial"]
-    for row in ("grammatical_fraction", "duplicate_rate", "nll", "d_loss", "g_loss"):
+    assert table.splitlines()[0].split() == ["phase", "pretrain", "discriminator"]
+    for row in ("grammatical_fraction", "duplicate_rate", "nll", "d_loss", "d_accuracy"):
         assert any(line.startswith(row) for line in table.splitlines()), row
+    # the evaluation: the pre-trained generator's column beside the final samples' and real data's
+    evaluation = out.split("\nevaluation:\n", 1)[1]
+    header = next(line for line in evaluation.splitlines() if line.split()[-1:] == ["better"])
+    assert header.split() == ["guided", "pre-trained", "guided", "real", "better"]
+    assert "drew 16 generator sentences per sentence kept" in evaluation
+    metrics = pd.read_csv(run_dir / "metrics.csv", index_col="name")
+    assert list(metrics.index) == ["guided pre-trained", "guided", "real"]
+    assert list(metrics["checkpoint"]) == ["pretrain-000016", "discriminator-000002", "discriminator-000002"]
+    assert metrics.loc["guided pre-trained", "nll_test"] > 0 and np.isnan(metrics.loc["guided", "nll_test"])
     assert f"run directory: {run_dir}" in out
     assert "━" not in out  # no progress bars when stdout is not a terminal
     history = pd.read_csv(run_dir / "history.csv")
-    assert history["phase"].iloc[-1] == "adversarial" and history["step"].iloc[-1] == 2
+    assert history["phase"].iloc[-1] == "discriminator" and history["step"].iloc[-1] == 2
     latest = json.loads((run_dir / "checkpoints" / "latest.json").read_text())
-    assert latest["checkpoint"] == "adversarial-000002"
+    assert latest["checkpoint"] == "discriminator-000002"
 
 
 def test_generate_prints_readable_sentences_repeatably(trained, capsys):
@@ -70,8 +79,8 @@ def test_generate_prints_readable_sentences_repeatably(trained, capsys):
 
 def test_an_interrupted_run_resumed_from_the_command_line_ends_like_the_straight_run(trained, tmp_path,
                                                                                      monkeypatch, capsys):
-    """The default recipe (RelGAN: pre-training, then Gumbel-softmax adversarial steps with two optimizers
-    and a beta schedule), stopped by Ctrl-C in the adversarial phase and resumed with --resume, ends with
+    """The default recipe (guided: pre-training, then a discriminator copied from the generator and trained
+    against its samples), stopped by Ctrl-C in the discriminator phase and resumed with --resume, ends with
     exactly the weights, optimizer states and history of the uninterrupted run of the `trained` fixture."""
     straight_dir, _ = trained
     monkeypatch.setenv("GAN_TEXT_PROFILE", "smoke")
@@ -79,13 +88,13 @@ def test_an_interrupted_run_resumed_from_the_command_line_ends_like_the_straight
     gt.setup(0, quiet=True)  # as the command does
     with pytest.raises(KeyboardInterrupt):  # the same settings as the fixture's command line
         train(out=cut_dir, steps=2, verbose=0, callbacks=[Interrupt(after=18)])  # 16 + 2 steps
-    assert json.loads((cut_dir / "checkpoints" / "latest.json").read_text())["checkpoint"] == "adversarial-000001"
+    assert json.loads((cut_dir / "checkpoints" / "latest.json").read_text())["checkpoint"] == "discriminator-000001"
     keras.backend.clear_session()
     capsys.readouterr()
 
     assert main(["train", "--out", str(cut_dir), "--resume"]) == 0
-    assert f"Resuming '{cut_dir}' from checkpoint adversarial-000001" in capsys.readouterr().out
-    a, b = (np.load(d / "checkpoints" / "adversarial-000002" / "state.npz", allow_pickle=False)
+    assert f"Resuming '{cut_dir}' from checkpoint discriminator-000001" in capsys.readouterr().out
+    a, b = (np.load(d / "checkpoints" / "discriminator-000002" / "state.npz", allow_pickle=False)
             for d in (straight_dir, cut_dir))
     assert a.files == b.files and any(key.startswith("opt_") for key in a.files)
     for key in a.files:
@@ -107,7 +116,7 @@ def test_train_refuses_to_overwrite_or_resume_with_other_settings(trained, capsy
     assert "already holds a run; continue it with --resume" in one_line_error(capsys, "train", "--out", str(run_dir))
     assert "seed was 0 in the saved run but is 5 now" in one_line_error(
         capsys, "train", "--out", str(run_dir), "--resume", "--seed", "5")
-    assert "recipe was 'relgan' in the saved run but is 'mle' now" in one_line_error(
+    assert "recipe was 'guided' in the saved run but is 'mle' now" in one_line_error(
         capsys, "train", "--out", str(run_dir), "--resume", "--recipe", "mle")
 
 

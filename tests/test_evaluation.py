@@ -115,6 +115,25 @@ def test_the_protocol_and_sample_counts_show_in_the_header(runs):
     assert not (runs["relgan"] / METRICS_FILE).exists()  # write=False
 
 
+def test_the_pretrained_generator_is_scored_beside_the_run(runs, data):
+    """``pretrained=True`` adds the generator of the end of pre-training: its own samples (the same count,
+    temperature and seed), scored by the same code; a run without pre-training gets no such row."""
+    corpus, prepared = data
+    frame = evaluate_run(runs["relgan"], n=20, temperature=0.9, seed=2, pretrained=True, write=False,
+                         progress=False)
+    assert list(frame.index) == ["relgan pre-trained", "relgan", "real"]
+    end = f"pretrain-{TINY.pretrain_steps:06d}"
+    assert list(frame["checkpoint"]) == [end, f"adversarial-{TINY.steps:06d}", f"adversarial-{TINY.steps:06d}"]
+    before = load_run(runs["relgan"], checkpoint=end)
+    samples = [prepared.vocab.decode(row) for row in before.recipe.sample(20, 0.9, 2)]
+    report = bleu_report(samples, tokenize_corpus(corpus.test), protocol="texygen")
+    row = frame.loc["relgan pre-trained"]
+    assert row["bleu_3"] == pytest.approx(report.bleu[3]) and row["self_bleu_3"] == pytest.approx(report.self_bleu[3])
+    assert row["grammatical_fraction"] == pytest.approx(corpus.true_model.grammatical_fraction(samples))
+    assert row["nll_test"] != frame.loc["relgan", "nll_test"]  # the adversarial steps changed the generator
+    assert list(evaluate_run(runs["mle"], n=20, pretrained=True, write=False, progress=False).index) == ["mle", "real"]
+
+
 def test_a_noise_generator_has_no_nll_test_and_the_table_says_so(runs):
     frame = evaluate_run(runs["seed"], write=False, progress=False)
     assert math.isnan(frame.loc["seed", "nll_test"])
@@ -192,13 +211,15 @@ def test_cli_mistakes_are_one_line(runs, capsys, tmp_path):
     assert "--temperature must be a number" in one_line_error(capsys, "evaluate", run_dir, "--temperature", "hot")
     assert "no run directory" in one_line_error(capsys, "evaluate", str(tmp_path / "missing"))
     assert "is not a run directory" in one_line_error(capsys, "evaluate", str(tmp_path))
+    assert "--pretrained does not apply to --sweep" in one_line_error(capsys, "evaluate", run_dir, "--sweep",
+                                                                      "--pretrained")
 
 
 def test_cli_evaluate_prints_the_table_and_writes_the_files(runs, tmp_path):
     run_dir = copy_run(runs["relgan"], tmp_path)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run([sys.executable, "-m", "gan_text", "evaluate", str(run_dir), "--n", "20", "--protocol",
-                             "textgan"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+                             "textgan", "--pretrained"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert (f"relgan: BLEU, protocol textgan: 20 hypotheses (protocol asks for 200) vs {TINY.n_test} references; "
@@ -207,6 +228,9 @@ def test_cli_evaluate_prints_the_table_and_writes_the_files(runs, tmp_path):
     rows = {line.split()[0] for line in out.splitlines() if line.strip()}
     assert {"BLEU-2", "BLEU-5", "Self-BLEU-5", "distinct-4", "NLL-test", "grammatical"} <= rows
     assert read_metrics(run_dir).loc["relgan", "protocol"] == "textgan"
+    header = next(line for line in out.splitlines() if line.split()[-1:] == ["better"])
+    assert header.split() == ["relgan", "pre-trained", "relgan", "real", "better"]  # --pretrained: its column first
+    assert list(read_metrics(run_dir).index) == ["relgan pre-trained", "relgan", "real"]
     assert "stage/s" not in result.stderr  # no progress bar when stderr is not a terminal
 
 

@@ -121,7 +121,7 @@ def test_seed_fixes_the_initial_weights(data):
 
 
 def test_registry():
-    assert RECIPES == ("relgan", "seqgan", "wgan_gp", "seed", "mle", "guided") and DEFAULT_RECIPE == "relgan"
+    assert RECIPES == ("relgan", "seqgan", "wgan_gp", "seed", "mle", "guided") and DEFAULT_RECIPE == "guided"
 
 
 def test_seqgan_comes_from_its_own_module(data):

@@ -2,8 +2,8 @@
 
 - ``train(corpus, recipe, ...)``: the package's main job (``python -m gan_text train``); writes a run directory with
   config, vocabulary, checkpoints, samples and ``history.csv``, and resumes exactly. ``load_run(run_dir)`` reloads one.
-- ``build_recipe(name, data, cfg)``: ``relgan`` (default), ``seqgan``, ``wgan_gp``, ``seed``, ``mle``; each a list of
-  phases (compiled Keras models trained with ``fit``).
+- ``build_recipe(name, data, cfg)``: ``guided`` (default), ``relgan``, ``seqgan``, ``wgan_gp``, ``seed``, ``mle``; each
+  a list of phases (compiled Keras models trained with ``fit``).
 - ``TextGAN``: a generator and a discriminator trained against each other (one graph per step), with two
   extensions: ``RegularisedGAN`` (augmentation, instance noise, consistency, label smoothing) and ``SplitUpdateGAN``
   (the original loop's two discriminator updates); ``SeqGAN``: policy gradients with Monte-Carlo rollouts.
