@@ -237,3 +237,69 @@ def test_quality_frontier_matches_a_point_against_the_mle_curve():
     assert row["gap_points"] == pytest.approx(5.0) and row["gap_se"] == pytest.approx(0.05 / math.hypot(0.01, 0.01))
     guided = out.loc["guided"]  # a third of the way from Self-BLEU 0.29 (0.80) to 0.35 (0.90)
     assert guided["matched_on"] == "self_bleu_3" and guided["mle_quality"] == pytest.approx(0.80 + 0.1 / 3)
+
+
+# --- course_run --------------------------------------------------------------------------------------------
+
+def test_course_run_smoke_one_notebook(tmp_path, capsys):
+    import nbformat
+
+    source = BENCHMARKS.parent / "notebooks" / "01_preprocessing.ipynb"
+    before = source.read_bytes()
+    status = load("course_run").main(["--profile", "smoke", "--notebooks", "01", "--out", str(tmp_path)])
+    text = capsys.readouterr().out
+    assert status == 0 and "01_preprocessing: passed" in text and "budgets (issue #12" in text
+    table = pd.read_csv(tmp_path / "course_run_smoke.csv", keep_default_na=False)
+    assert list(table["notebook"]) == ["01_preprocessing", "TOTAL"]
+    row = table.iloc[0]
+    assert row["status"] == "passed" and row["profile"] == "smoke" and row["failed_cell"] == "" and row["error"] == ""
+    assert positive(row["wall_s"]) and positive(row["cpu_s"]) and positive(row["peak_rss_mib"])
+    passed, total = map(int, row["checks"].split("/"))
+    assert passed == total > 0
+    assert "grammatical: real test sentences" in row["key_numbers"]
+    assert table.iloc[1]["cpu_s"] == row["cpu_s"] and table.iloc[1]["status"] == "passed"
+    record = json.loads((tmp_path / "course_run_smoke.json").read_text())
+    assert record["profile"] == "smoke" and record["run"] == ["01_preprocessing"]
+    assert set(record["machine"]["versions"]) >= {"tensorflow", "keras", "python"}
+    assert len(record["machine"]["load_average_after"]) == 3 and record["notebooks"]["01_preprocessing"]["key_lines"]
+    assert source.read_bytes() == before  # executed in a copy: the notebook keeps no outputs
+    assert not any(cell.get("outputs") for cell in nbformat.read(source, as_version=4).cells)
+
+
+def test_course_run_reports_a_failing_cell(tmp_path):
+    import subprocess
+
+    import nbformat
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 01 · Fails"), nbformat.v4.new_code_cell("x = 1\nprint(f'x = {x}')"),
+                nbformat.v4.new_code_cell("from IPython.display import Markdown\n\nMarkdown(f'**{x + 1}** points')"),
+                nbformat.v4.new_code_cell("y = 2\nassert x == 2, 'x should be 2'"),
+                nbformat.v4.new_code_cell("print('never')")]
+    nbformat.write(nb, folder / "01_fails.ipynb")
+    out = tmp_path / "results"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "course_run.py"), "--profile", "smoke", "--notebook-dir",
+                           str(folder), "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    row = pd.read_csv(out / "course_run_smoke.csv").iloc[0]
+    assert row["notebook"] == "01_fails" and row["status"] == "failed" and row["failed_cell"] == 3
+    assert row["error"] == "AssertionError: x should be 2 [line 2: assert x == 2, 'x should be 2']"
+    assert row["checks"] == "0/1" and row["key_numbers"] == "x = 1 | **2** points" and positive(row["wall_s"])
+    assert "FAILED 01_fails in cell 3: AssertionError" in done.stdout
+    assert not any(cell.get("outputs") for cell in nbformat.read(folder / "01_fails.ipynb", as_version=4).cells)
+
+
+def test_course_run_names_notebooks_and_keeps_the_last_key_numbers(tmp_path, capsys):
+    course_run = load("course_run")
+    for name in ("01_a", "02_b", "10_c"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    args = course_run.parse_args(["--notebook-dir", str(tmp_path), "--notebooks", "10,2,01_a"])
+    assert [p.stem for p in args.paths] == ["01_a", "02_b", "10_c"]
+    with pytest.raises(SystemExit):
+        course_run.parse_args(["--notebook-dir", str(tmp_path), "--notebooks", "03"])
+    assert "--notebooks: no notebook matches '03'; choose from 01_a, 02_b, 10_c" in capsys.readouterr().err
+    assert course_run.short(["a 1", "b 2"], limit=20) == "a 1 | b 2"
+    assert course_run.short(["a 1", "b 2", "c 3"], limit=9) == "… | b 2 | c 3"
+    assert course_run.short(["a 1", "b 2", "c 3 long"], limit=5) == "… | …long"
