@@ -6,6 +6,9 @@ or raises :class:`~gan_text.errors.GanTextError` saying what was wrong and what 
 
     whole_number("steps", 0)      # steps must be a whole number >= 1, got 0; pass steps=1 or more
     fraction("word_dropout", 1)   # word_dropout must be a fraction in [0, 1), got 1; pass e.g. word_dropout=0.1
+
+A ``name`` that starts with ``--`` is a command-line option, and the example is written the command line's way
+(``pass e.g. --seed 0``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ import math
 import numpy as np
 
 from .errors import GanTextError
+
+SEED_LIMIT = 2**32  # seeds are 0 .. 2**32 - 1: what keras.utils.set_random_seed and NumPy accept
+TEMPERATURE_RANGE = (1e-6, 1e6)  # float32 keeps logits / T finite and exact enough inside this range
+
+
+def _pass(name: str, example) -> str:
+    return f"pass e.g. {name} {example}" if name.startswith("--") else f"pass e.g. {name}={example}"
 
 
 def whole_number(name: str, value, minimum: int = 1) -> int:
@@ -51,4 +61,25 @@ def positive(name: str, value, example: float = 1.0) -> float:
     return float(value)
 
 
-__all__ = ["fraction", "non_negative", "positive", "whole_number"]
+def seed(name: str, value) -> int:
+    """``value`` as an int if it is a whole number from 0 to 2**32 - 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < SEED_LIMIT:
+        raise GanTextError(f"{name} must be a whole number from 0 to {SEED_LIMIT - 1}, got {value!r}; "
+                           f"{_pass(name, 0)}")
+    return int(value)
+
+
+def temperature(name: str, value, greedy: bool = True) -> float:
+    """A sampling temperature as a float: a number from 1e-6 to 1e6, or 0 (greedy) where ``greedy``.
+
+    Logits are divided by it in float32: far below 1e-6 (1e-300 is 0 in float32) that division overflows, and
+    1e-6 is greedy in effect already."""
+    low, high = TEMPERATURE_RANGE
+    if _finite(value) and ((greedy and value == 0) or low <= value <= high):
+        return float(value)
+    zero = "0 (greedy) or " if greedy else ""
+    raise GanTextError(f"{name} must be {zero}a number from 1e-6 to 1e6, got {value!r}; {_pass(name, 1.0)}")
+
+
+__all__ = ["SEED_LIMIT", "TEMPERATURE_RANGE", "fraction", "non_negative", "positive", "seed", "temperature",
+           "whole_number"]

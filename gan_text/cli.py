@@ -11,16 +11,28 @@
 - ``bench oracle|coco [--profile P] [--seeds N] [--recipes mle,relgan] [--out DIR]``: run a papers' benchmark
   (see :mod:`gan_text.bench`) and print our numbers beside the published ones.
 
-A user mistake prints one line on stderr (``error: ...``) and exits with status 2; no traceback.
+A user mistake prints one line on stderr (``error: ...``) and exits with status 2; no traceback. Numbers, paths
+and the profile are checked before TensorFlow is imported, and TensorFlow's start-up logs are kept off the
+terminal (:mod:`gan_text.tf_logs`; ``GAN_TEXT_TF_LOGS=1`` shows them).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+import numpy as np
+
+from .atomic import atomic_path
+from .checks import seed as check_seed
+from .checks import temperature as check_temperature
 from .config import profile
 from .errors import GanTextError
+from .tf_logs import import_tensorflow_quietly
+
+MAX_STEPS = 10_000_000  # --steps above this is a typo (at 10 steps/s it would train for 11 days)
+GENERATE_CHUNK = 10_000  # generate -n N samples this many sentences at a time, so any N fits in memory
 
 
 def _positive(text: str) -> int:
@@ -52,10 +64,9 @@ def _corpus_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _whole(text: str | None, option: str, minimum: int) -> int | None:
-    """An option's text as a whole number >= ``minimum`` (None stays None); GanTextError otherwise.
-
-    The training commands check numbers here rather than in argparse so that a mistake is one line.
+def _whole(text: str | None, option: str, minimum: int, maximum: int | None = None) -> int | None:
+    """An option's text as a whole number >= ``minimum`` (and <= ``maximum``; None stays None); GanTextError
+    otherwise. The training commands check numbers here rather than in argparse so that a mistake is one line.
     """
     if text is None:
         return None
@@ -63,10 +74,22 @@ def _whole(text: str | None, option: str, minimum: int) -> int | None:
         value = int(text)
     except ValueError:
         value = None
-    if value is None or value < minimum:
-        raise GanTextError(f"{option} must be a whole number >= {minimum}, got {text!r}; "
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        limits = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum:,}"
+        raise GanTextError(f"{option} must be a whole number {limits}, got {text!r}; "
                            f"pass e.g. {option} {max(minimum, 20)}")
     return value
+
+
+def _seed(text: str | None) -> int | None:
+    """``--seed`` as an int from 0 to 2**32 - 1 (None stays None)."""
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = text
+    return check_seed("--seed", value)
 
 
 def _number(text: str, option: str) -> float:
@@ -74,6 +97,18 @@ def _number(text: str, option: str) -> float:
         return float(text)
     except ValueError:
         raise GanTextError(f"{option} must be a number, got {text!r}; pass e.g. {option} 1.0") from None
+
+
+def _run_folder(text: str) -> Path:
+    """A run directory given on the command line, checked before anything heavy is imported."""
+    path = Path(text)
+    if not path.is_dir():
+        raise GanTextError(f"no run directory '{text}'; give a folder written by `python -m gan_text train` "
+                           f"(it holds config.json)")
+    if not (path / "config.json").is_file():
+        raise GanTextError(f"'{text}' is not a run directory (no config.json); give a folder written by "
+                           f"`python -m gan_text train`")
+    return path
 
 
 def _metrics_table(summary) -> str:
@@ -86,16 +121,17 @@ def _metrics_table(summary) -> str:
 
 
 def _train_command(args: argparse.Namespace) -> int:
+    seed = _seed(args.seed)
+    numbers = {"steps": _whole(args.steps, "--steps", 1, MAX_STEPS),
+               "eval_every": _whole(args.eval_every, "--eval-every", 1, MAX_STEPS),
+               "checkpoint_every": _whole(args.checkpoint_every, "--checkpoint-every", 1, MAX_STEPS),
+               "n_print": _whole(args.samples, "--samples", 0, 1000)}
+    import_tensorflow_quietly()
     from .session import setup
     from .training.runs import train
 
-    seed = _whole(args.seed, "--seed", 0)
     setup(0 if seed is None else seed, quiet=True)  # op determinism: repeatable runs and exact resume
-    run = train(args.corpus, args.recipe, out=args.out, resume=args.resume,
-                steps=_whole(args.steps, "--steps", 1), seed=seed,
-                eval_every=_whole(args.eval_every, "--eval-every", 1),
-                checkpoint_every=_whole(args.checkpoint_every, "--checkpoint-every", 1),
-                n_print=_whole(args.samples, "--samples", 0),
+    run = train(args.corpus, args.recipe, out=args.out, resume=args.resume, seed=seed, **numbers,
                 verbose=1 if sys.stdout.isatty() and not args.quiet else 2)  # no bars in a pipe or log
     summary = run.summary()
     if not summary.empty:
@@ -109,6 +145,7 @@ def _train_command(args: argparse.Namespace) -> int:
 
 def _print_evaluation(run, **options) -> None:
     """Evaluate a run (a Run or its folder), print the table and say which files were written."""
+    import_tensorflow_quietly()
     from .evaluation import evaluate_run, format_table
 
     frame = evaluate_run(run, progress=None if sys.stderr.isatty() else False, **options)
@@ -119,18 +156,17 @@ def _print_evaluation(run, **options) -> None:
 
 
 def _temperatures(text: str) -> list[float]:
-    """``--temperatures 0.6,0.8,1.0`` as a list of floats (checked again by the sweep: each > 0)."""
+    """``--temperatures 0.6,0.8,1.0`` as a list of floats, each from 1e-6 to 1e6 (greedy has no likelihood)."""
     try:
-        return [float(t) for t in text.split(",")]
+        values = [float(t) for t in text.split(",")]
     except ValueError:
         raise GanTextError(f"--temperatures must be numbers separated by commas, got {text!r}; pass e.g. "
                            f"--temperatures 0.6,0.8,1.0,1.2") from None
+    return [check_temperature("--temperatures", t, greedy=False) for t in values]
 
 
 def _evaluate_command(args: argparse.Namespace) -> int:
     if args.sweep:
-        from .frontier import print_frontier
-
         given = [option for option, value in (("--protocol", args.protocol), ("--temperature", args.temperature),
                                               ("--lm", args.lm or None), ("--pretrained", args.pretrained or None))
                  if value is not None]
@@ -138,27 +174,61 @@ def _evaluate_command(args: argparse.Namespace) -> int:
             raise GanTextError(f"{given[0]} does not apply to --sweep (it samples at --temperatures and scores "
                                f"quality, NLL-test and diversity); drop it or drop --sweep")
         options = {} if args.temperatures is None else {"temperatures": _temperatures(args.temperatures)}
-        print_frontier(args.run_dir, n=_whole(args.n, "-n", 2) or 1000, seed=_whole(args.seed, "--seed", 0),
-                       **options)
+        n, seed = _whole(args.n, "-n", 2) or 1000, _seed(args.seed)
+        _run_folder(args.run_dir)
+        import_tensorflow_quietly()
+        from .frontier import print_frontier
+
+        print_frontier(args.run_dir, n=n, seed=seed, **options)
         return 0
     if args.temperatures is not None:
         raise GanTextError("--temperatures needs --sweep (one temperature: --temperature T); add --sweep")
-    _print_evaluation(args.run_dir, protocol=args.protocol or "texygen", n=_whole(args.n, "--n", 2),
-                      temperature=_number(args.temperature or "1.0", "--temperature"),
-                      seed=_whole(args.seed, "--seed", 0), lm=args.lm, pretrained=args.pretrained)
+    options = {"protocol": args.protocol or "texygen", "n": _whole(args.n, "--n", 2),
+               "temperature": check_temperature("--temperature", _number(args.temperature or "1.0", "--temperature")),
+               "seed": _seed(args.seed), "lm": args.lm, "pretrained": args.pretrained}
+    _print_evaluation(_run_folder(args.run_dir), **options)
     return 0
+
+
+def _chunk_seeds(seed: int, n: int) -> list[int]:
+    """The sampling seed of each chunk of ``n`` sentences: ``seed`` itself first (so up to a chunk of sentences
+    are exactly ``run.generate(n, seed=seed)``), then seeds drawn from it."""
+    chunks = -(-n // GENERATE_CHUNK)
+    return [seed, *(int(s) for s in np.random.SeedSequence(seed).generate_state(chunks - 1))]
 
 
 def _generate_command(args: argparse.Namespace) -> int:
+    n = _whole(args.n, "-n", 1)
+    temperature = check_temperature("--temperature", _number(args.temperature, "--temperature"))
+    seed = _seed(args.seed)
+    run_dir = _run_folder(args.run_dir)
+    output = None if args.output is None else Path(args.output)
+    if output is not None and (output.exists() or output.is_symlink()):
+        raise GanTextError(f"--output '{output}' exists; give a new file name (generate never overwrites a file)")
+    if output is not None and not output.parent.is_dir():
+        raise GanTextError(f"--output '{output}': the folder '{output.parent}' does not exist; create it first")
+    import_tensorflow_quietly()
     from .training.runs import load_run
 
-    n = _whole(args.n, "-n", 1)
-    temperature = _number(args.temperature, "--temperature")
-    seed = _whole(args.seed, "--seed", 0)
-    run = load_run(args.run_dir)
-    for sentence in run.generate(n, temperature=temperature, seed=seed):
-        print(sentence or "(empty sentence)")
+    run = load_run(run_dir)
+    if output is None:
+        _write_sentences(run, n, temperature, seed, sys.stdout)
+        return 0
+    try:
+        with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8") as file:
+            _write_sentences(run, n, temperature, seed, file)
+    except OSError as err:
+        raise GanTextError(f"cannot write --output '{output}' ({err.strerror or err})") from None
+    print(f"{n:,} sentences written to {output}")
     return 0
+
+
+def _write_sentences(run, n: int, temperature: float, seed: int, file) -> None:
+    """``n`` sentences of ``run``, one per line, sampled and written a chunk at a time."""
+    for k, chunk_seed in enumerate(_chunk_seeds(seed, n)):
+        size = min(GENERATE_CHUNK, n - k * GENERATE_CHUNK)
+        file.write("".join(f"{s or '(empty sentence)'}\n" for s in run.generate(size, temperature, chunk_seed)))
+        file.flush()
 
 
 def _add_train_commands(commands) -> None:
@@ -197,6 +267,9 @@ def _add_train_commands(commands) -> None:
     generate.add_argument("--temperature", metavar="T", default="1.0",
                           help="sampling temperature: < 1 safer, > 1 wilder, 0 greedy (default 1.0)")
     generate.add_argument("--seed", metavar="S", default="0", help="seed: the same seed, the same sentences (default 0)")
+    generate.add_argument("--output", metavar="FILE", default=None,
+                          help="write the sentences to this new file instead of printing them (written "
+                               f"{GENERATE_CHUNK:,} at a time, so -n can be as large as the disk allows)")
     generate.set_defaults(run=_generate_command)
 
     evaluate = commands.add_parser(
@@ -231,14 +304,14 @@ def _add_train_commands(commands) -> None:
 
 
 def _bench_command(args: argparse.Namespace) -> int:
+    seeds = _whole(args.seeds, "--seeds", 1, 1000)
+    import_tensorflow_quietly()
     from . import bench
     from .bench.budgets import check_benchmark, check_profile, check_recipes
-    from .config import profile
     from .session import setup
 
     benchmark = check_benchmark(args.benchmark)
     chosen = check_profile(args.profile if args.profile is not None else profile().name)
-    seeds = _whole(args.seeds, "--seeds", 1)
     recipes = check_recipes(args.recipes)
     setup(0, quiet=True)  # op determinism: the same machine gives the same numbers
     if hasattr(sys.stdout, "reconfigure"):

@@ -37,6 +37,8 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 from .atomic import atomic_path, write_text
+from .checks import seed as check_seed
+from .checks import temperature as check_temperature
 from .checks import whole_number
 from .config import Profile
 from .corpora import load_corpus
@@ -92,11 +94,8 @@ def _check(protocol, n, temperature, seed) -> None:
         raise one_of("BLEU protocol", protocol, PROTOCOLS)
     if n is not None:
         whole_number("n", n, minimum=2)
-    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not (
-            math.isfinite(temperature) and temperature >= 0):
-        raise GanTextError(f"temperature must be a number >= 0 (0 is greedy), got {temperature!r}; "
-                           f"pass e.g. temperature=1.0")
-    whole_number("seed", seed, minimum=0)
+    check_temperature("temperature", temperature)
+    check_seed("seed", seed)
 
 
 def _load(run_dir):

@@ -12,8 +12,10 @@ import sys
 
 from .config import profile
 
-# Silence TensorFlow's C++ start-up logs. This only works before TensorFlow is first imported.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Silence TensorFlow's C++ logs (3: even error-level notices such as oneDNN's "supports DT_INT32 only with
+# AVX-512"; real errors still reach Python as exceptions). This only works before TensorFlow is first imported;
+# set TF_CPP_MIN_LOG_LEVEL=0 before importing gan_text to see them.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def in_colab() -> bool:

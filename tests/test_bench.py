@@ -279,8 +279,8 @@ def test_coco_benchmark_end_to_end_through_the_mirror(mirror, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["bench", "imdb"], "error: unknown benchmark 'imdb'; known: oracle, coco"),
     (["bench", "oracle", "--profile", "huge"], "error: unknown benchmark profile 'huge'"),
-    (["bench", "oracle", "--seeds", "0"], "error: --seeds must be a whole number >= 1, got '0'"),
-    (["bench", "oracle", "--seeds", "two"], "error: --seeds must be a whole number >= 1, got 'two'"),
+    (["bench", "oracle", "--seeds", "0"], "error: --seeds must be a whole number from 1 to 1,000, got '0'"),
+    (["bench", "oracle", "--seeds", "two"], "error: --seeds must be a whole number from 1 to 1,000, got 'two'"),
     (["bench", "coco", "--recipes", "mle,leakgan"], "error: unknown benchmark recipe 'leakgan'"),
 ])
 def test_cli_mistakes_are_one_line_with_exit_status_2(args, message, capsys):

@@ -17,6 +17,7 @@ from conftest import REPO
 from test_runs import Interrupt
 
 import gan_text as gt
+from gan_text import cli
 from gan_text.cli import main
 from gan_text.training.runs import train
 
@@ -75,6 +76,26 @@ def test_generate_prints_readable_sentences_repeatably(trained, capsys):
     # The same seed gives the same sentences (here in-process: no second TensorFlow start-up).
     assert main(["generate", str(run_dir), "-n", "6", "--temperature", "0.8", "--seed", "3"]) == 0
     assert capsys.readouterr().out == first.stdout
+
+
+def test_generate_streams_any_number_of_sentences_to_a_new_file(trained, capsys, monkeypatch, tmp_path):
+    """``--output FILE`` writes the sentences a chunk at a time (here chunks of 7, so 16 sentences are 3 chunks):
+    the first chunk is exactly what the same seed prints for that many, the whole is repeatable, and an
+    existing file is never overwritten."""
+    run_dir, _ = trained
+    monkeypatch.setattr(cli, "GENERATE_CHUNK", 7)
+    assert main(["generate", str(run_dir), "-n", "7", "--seed", "5"]) == 0
+    first_chunk = capsys.readouterr().out.splitlines()
+    out = tmp_path / "sentences.txt"
+    assert main(["generate", str(run_dir), "-n", "16", "--seed", "5", "--output", str(out)]) == 0
+    assert capsys.readouterr().out == f"16 sentences written to {out}\n"
+    lines = out.read_text().splitlines()
+    assert len(lines) == 16 and lines[:7] == first_chunk and lines[7:14] != first_chunk
+    assert main(["generate", str(run_dir), "-n", "16", "--seed", "5"]) == 0  # the same chunks on stdout
+    assert capsys.readouterr().out.splitlines() == lines
+    assert main(["generate", str(run_dir), "-n", "3", "--output", str(out)]) == 2
+    assert "exists; give a new file name" in capsys.readouterr().err
+    assert out.read_text().splitlines() == lines and sorted(p.name for p in tmp_path.iterdir()) == [out.name]
 
 
 def test_an_interrupted_run_resumed_from_the_command_line_ends_like_the_straight_run(trained, tmp_path,
@@ -138,7 +159,7 @@ def test_generate_errors_are_one_line(trained, capsys, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (("train", "--recipe", "gan"), "error: unknown recipe 'gan'; known: relgan, seqgan, wgan_gp, seed, mle"),
     (("train", "--corpus", "cocoa", "--recipe", "mle"), "error: unknown corpus 'cocoa'; known: grammar, oracle"),
-    (("train", "--steps", "0"), "error: --steps must be a whole number >= 1, got '0'"),
+    (("train", "--steps", "0"), "error: --steps must be a whole number from 1 to 10,000,000, got '0'"),
     (("train", "--resume"), "error: resume needs the run directory to continue"),
 ])
 def test_train_mistakes_are_one_line(args, message, capsys, monkeypatch, tmp_path):

@@ -165,8 +165,13 @@ def test_user_mistakes_raise_one_line_errors(runs, tmp_path):
         evaluate_run(runs["mle"], protocol="nltk")
     with pytest.raises(GanTextError, match="n must be a whole number >= 2, got 1"):
         evaluate_run(runs["mle"], n=1)
-    with pytest.raises(GanTextError, match="temperature must be a number >= 0"):
+    with pytest.raises(GanTextError, match=r"temperature must be 0 \(greedy\) or a number from 1e-6 to 1e6, got -1.0"):
         evaluate_run(runs["mle"], temperature=-1.0)
+    for tiny in (1e-300, math.nan, math.inf):  # below float32's range for logits / T, or not a number
+        with pytest.raises(GanTextError, match="temperature must be 0 \\(greedy\\) or a number from 1e-6"):
+            evaluate_run(runs["mle"], temperature=tiny)
+    with pytest.raises(GanTextError, match="seed must be a whole number from 0 to 4294967295, got 4294967296"):
+        evaluate_run(runs["mle"], seed=2**32)
     with pytest.raises(GanTextError, match="no run directory"):
         evaluate_run(tmp_path / "missing")
     with pytest.raises(GanTextError, match="is not a run directory"):

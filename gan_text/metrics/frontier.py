@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from ..checks import TEMPERATURE_RANGE
 from ..errors import GanTextError
 from .bleu_exact import self_bleu
 from .diversity import distinct_n, duplicate_rate, novelty
@@ -100,13 +101,16 @@ def frontier_scores(sentences, *, grammar=None, train_sentences=None) -> dict[st
 # ----------------------------------------------------------------------------- the sweep
 
 def check_temperatures(temperatures) -> list[float]:
-    """Temperatures as a list of floats; a GanTextError unless it is a non-empty list of finite numbers > 0."""
+    """Temperatures as a list of floats; a GanTextError unless it is a non-empty list of numbers from 1e-6 to
+    1e6 (:data:`~gan_text.checks.TEMPERATURE_RANGE`; greedy sampling, 0, has no likelihood)."""
+    low, high = TEMPERATURE_RANGE
     temps = [temperatures] if isinstance(temperatures, int | float | np.number) else temperatures
     if isinstance(temps, str | bytes) or not isinstance(temps, Sequence | np.ndarray) or not len(temps) or any(
-            isinstance(t, bool) or not isinstance(t, int | float | np.number) or not (math.isfinite(t) and t > 0)
+            isinstance(t, bool) or not isinstance(t, int | float | np.number) or not low <= t <= high
             for t in temps):
-        raise GanTextError(f"temperatures must be a non-empty list of finite numbers > 0 (greedy sampling, 0, has "
-                           f"no likelihood), got {temperatures!r}; pass e.g. {list(DEFAULT_TEMPERATURES)}")
+        raise GanTextError(f"temperatures must be a non-empty list of numbers from 1e-6 to 1e6 (greedy "
+                           f"sampling, 0, has no likelihood), got {temperatures!r}; pass e.g. "
+                           f"{list(DEFAULT_TEMPERATURES)}")
     return [float(t) for t in temps]
 
 

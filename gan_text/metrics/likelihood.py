@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import temperature as check_temperature
 from ..errors import GanTextError
 from .inputs import token_array
 
@@ -143,14 +144,6 @@ def nll_test(model, test_tokens, batch_size: int = 512) -> float:
     return _language_model(model).nll(_token_array(test_tokens, "test_tokens"), batch_size)
 
 
-def _check_temperature(temperature) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, int | float | np.number) or not (
-            math.isfinite(temperature) and temperature > 0):
-        raise GanTextError(f"the NLL temperature must be a finite number > 0 (0 is greedy sampling, which has no "
-                           f"likelihood), got {temperature!r}; pass e.g. temperature=1.0")
-    return float(temperature)
-
-
 def tempered_nll_function(model, test_tokens, batch_size: int = 512) -> Callable[[float], float]:
     """``nll(temperature) -> float``: :func:`tempered_nll_test` of ``test_tokens`` at any temperature.
 
@@ -180,7 +173,7 @@ def tempered_nll_function(model, test_tokens, batch_size: int = 512) -> Callable
         return ops.sum(nll), ops.sum(mask)
 
     def nll(temperature: float) -> float:
-        temperature = tf.constant(_check_temperature(temperature), tf.float32)
+        temperature = tf.constant(check_temperature("temperature", temperature, greedy=False), tf.float32)
         total = count = 0.0
         for start in range(0, len(tokens), batch_size):
             s, n = nll_sums(tf.constant(tokens[start:start + batch_size], tf.int32), temperature)

@@ -29,6 +29,8 @@ import tensorflow as tf
 from keras import ops
 
 from ..checks import fraction, whole_number
+from ..checks import seed as check_seed
+from ..checks import temperature as check_temperature
 from ..errors import GanTextError, one_of
 from ..vocabulary import BOS_ID, EOS_ID, PAD_ID
 from .generator_base import Generator
@@ -55,7 +57,7 @@ def seed_tensor(seed, default):
     if isinstance(seed, keras.random.SeedGenerator):
         return tf.cast(seed.next(), tf.int64)
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        return tf.constant([int(seed), 0], dtype=tf.int64)
+        return tf.constant([check_seed("seed", seed), 0], dtype=tf.int64)
     if (tf.is_tensor(seed) or isinstance(seed, np.ndarray)) and tuple(seed.shape) == (2,):
         return tf.cast(seed, tf.int64)
     raise GanTextError(f"seed must be None, an int, a keras.random.SeedGenerator or an int tensor of "
@@ -155,9 +157,7 @@ class AutoregressiveGenerator(Generator):
         (this generator's own SeedGenerator: new sentences every call, repeatable after ``gt.setup``).
         """
         batch_size = whole_number("batch_size", batch_size)
-        if isinstance(temperature, bool) or not isinstance(temperature, int | float) or temperature < 0:
-            raise GanTextError(f"temperature must be a number >= 0 (0 is greedy), got {temperature!r}; "
-                               f"pass e.g. temperature=1.0")
+        temperature = check_temperature("temperature", temperature)
         if top_k is not None:
             top_k = min(whole_number("top_k", top_k), self.vocab_size)
         if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, int | float)

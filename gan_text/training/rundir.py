@@ -18,6 +18,7 @@ every write is atomic (:mod:`gan_text.atomic`), so an interrupted run never leav
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -30,6 +31,7 @@ import pandas as pd
 
 from .. import __version__
 from ..atomic import atomic_path, write_json, write_text
+from ..config import Profile
 from ..errors import GanTextError
 from .callbacks import SAMPLE_METRICS
 
@@ -96,14 +98,52 @@ def read_config(run_dir: Path) -> dict:
                            f"written by `python -m gan_text train`")
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except OSError as err:
+        raise GanTextError(f"cannot read '{path}' ({err})") from None
+    except (ValueError, RecursionError) as err:  # ValueError: not JSON, not UTF-8
         raise GanTextError(f"'{path}' is not valid JSON ({err}); the run directory is damaged") from None
     if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
         raise GanTextError(f"'{path}' was not written by gan_text's train; give a run directory")
     if config.get("version") != RUN_FORMAT_VERSION:
         raise GanTextError(f"'{path}' has run format version {config.get('version')!r}, but this gan_text "
                            f"reads version {RUN_FORMAT_VERSION}; train a new run")
+    problem = _config_problem(config)
+    if problem:
+        raise GanTextError(f"'{path}' is damaged: {problem}; repair it (or train a new run)")
     return config
+
+
+def _whole(value, minimum: int = 0, below: float = math.inf) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value < below
+
+
+def _config_problem(config: dict) -> str | None:
+    """What is wrong in a parsed ``config.json`` (a missing or mistyped setting), or None. What passes
+    here is what :func:`~gan_text.training.runs.train` and ``load_run`` read without further checks."""
+    for key in ("recipe", "corpus"):
+        if not isinstance(config.get(key), str) or not config[key]:
+            return f"{key!r} must be a name, not {config.get(key)!r}"
+    checks = {"seed": (0, 2**32), "corpus_seed": (0, 2**32), "seq_len": (1, math.inf),
+              "vocab_size": (1, math.inf)}
+    for key, (low, high) in checks.items():
+        if not _whole(config.get(key), low, high):
+            limits = f">= {low}" if high == math.inf else f"from {low} to {high - 1}"
+            return f"{key!r} must be a whole number {limits}, not {config.get(key)!r}"
+    fields = {field.name for field in dataclasses.fields(Profile)}
+    profile = config.get("profile")
+    if not (isinstance(profile, dict) and set(profile) == fields and isinstance(profile["name"], str)
+            and all(_whole(profile[name], 1) for name in fields - {"name"})):
+        return f"'profile' must give {', '.join(sorted(fields))} (whole numbers >= 1, and a name)"
+    if config.get("level", "word") not in ("word", "char"):
+        return f"'level' must be 'word' or 'char', not {config.get('level')!r}"
+    phases = config.get("phases")
+    if not (isinstance(phases, list) and all(isinstance(p, dict) and isinstance(p.get("name"), str)
+                                             and _whole(p.get("steps")) for p in phases)):
+        return "'phases' must list the name and steps of every phase"
+    for key in ("overrides", "recipe_config"):
+        if not isinstance(config.get(key, {}), dict):
+            return f"{key!r} must be a mapping of settings, not {config[key]!r}"
+    return None
 
 
 def first_difference(saved, requested, key: str = "") -> tuple[str, object, object] | None:
@@ -156,11 +196,31 @@ def history_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def read_history(run_dir: Path) -> list[dict]:
-    """The rows of ``history.csv`` as dicts (an empty list if there is none)."""
+    """The rows of ``history.csv`` as dicts (an empty list if there is none).
+
+    GanTextError naming the file if it is not a table with the columns phase (text), step and
+    total_step (whole numbers >= 0).
+    """
     path = Path(run_dir) / HISTORY_FILE
-    if not path.is_file() or not path.read_text(encoding="utf-8").strip():
+    if not path.is_file():
         return []
-    return pd.read_csv(path).to_dict("records")
+    try:
+        text = path.read_text(encoding="utf-8")
+        frame = pd.read_csv(io.StringIO(text)) if text.strip() else history_frame([])
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        why = " ".join(str(err).split())
+        raise GanTextError(f"'{path}' is damaged (not a CSV table: {why})") from None
+    missing = [c for c in INDEX_COLUMNS if c not in frame.columns]
+    if missing:
+        raise GanTextError(f"'{path}' is damaged: it has no column {missing[0]!r}")
+    if frame.empty:
+        return []
+    whole = all(pd.api.types.is_integer_dtype(frame[c]) and (frame[c] >= 0).all()
+                for c in ("step", "total_step"))
+    if not (whole and frame["phase"].map(lambda v: isinstance(v, str)).all()):
+        raise GanTextError(f"'{path}' is damaged: 'phase' must be text, 'step' and 'total_step' whole "
+                           f"numbers >= 0")
+    return frame.to_dict("records")
 
 
 # --- plots ------------------------------------------------------------------------------------------

@@ -100,10 +100,7 @@ class Runner:
         except ckpt.NonFiniteState as err:
             raise Stop(phase, step, f"{err.path} became NaN or infinite") from None
         ends = {ckpt.checkpoint_name(p.name, p.steps) for p in self.recipe.phases}
-        periodic = [f for f in sorted(root.iterdir()) if f.is_dir() and not f.name.startswith(".")
-                    and f.name not in ends]
-        periodic.sort(key=lambda f: (ckpt.read_meta(f).get("phase_index", 0), ckpt.read_meta(f)["step"]))
-        ckpt.prune_checkpoints(root, ends | {f.name for f in periodic[-KEEP_LAST:]})
+        ckpt.prune_checkpoints(root, keep=ends, keep_last=KEEP_LAST)  # only the run's own folders
 
     def plot(self) -> None:
         """Redraw ``plots/losses.png`` and ``plots/scores.png`` from the history."""

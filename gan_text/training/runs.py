@@ -172,7 +172,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     """Train ``recipe`` on ``corpus`` into the run directory ``out``; returns the :class:`Run`.
 
     - ``corpus``: a name (``grammar``, the default; ``oracle``, ``coco``, ...), a text file, or a Corpus.
-    - ``recipe``: ``relgan`` (the default), ``seqgan``, ``wgan_gp``, ``seed``, ``mle``, or a builder
+    - ``recipe``: ``guided`` (the default), ``relgan``, ``seqgan``, ``wgan_gp``, ``seed``, ``mle``, or a builder
       ``f(data, cfg, seed=0, **overrides) -> Recipe``. ``overrides`` go to the builder.
     - ``out``: the run directory (default ``runs/<recipe>-<corpus>-<time>``); it must be new or empty
       unless ``resume``. ``resume=True`` continues the run in ``out`` from its last checkpoint; settings
@@ -301,15 +301,34 @@ def _restore(run_dir: Path, saved: dict, config: dict, data, variables, optimize
     if Vocabulary.load(run_dir / rundir.VOCAB_FILE) != data.vocab:
         raise GanTextError(f"the corpus gives another vocabulary than the one saved in '{run_dir}' (the "
                            f"corpus file changed?); resume with the same corpus or start a new run")
-    latest = ckpt.latest_checkpoint(run_dir / ckpt.CHECKPOINTS_DIR)
-    if latest is None:
+    try:
+        history = rundir.read_history(run_dir)
+    except GanTextError as err:
+        raise GanTextError(f"{err}; move it away to resume without the history before the checkpoint") from None
+    restored = _restore_latest(run_dir / ckpt.CHECKPOINTS_DIR, variables, optimizers, repair=True)
+    if restored is None:
         raise GanTextError(f"'{run_dir}' has no checkpoint to resume from; delete it and start again, "
                            f"or train into another --out folder")
-    meta = ckpt.restore_checkpoint(latest, variables, optimizers)
+    latest, meta = restored
     if verbose:
         print(f"Resuming '{run_dir}' from checkpoint {latest.name}")
-    rows = rundir.read_history(run_dir)[:int(meta.get("history_rows", 0))]
-    return int(meta.get("phase_index", 0)), int(meta["step"]), rows
+    rows = history[:meta.get("history_rows", 0)]
+    return meta.get("phase_index", 0), meta["step"], rows
+
+
+def _restore_latest(root: Path, variables, optimizers, repair: bool) -> tuple[Path, dict] | None:
+    """``(folder, meta)`` of the newest intact checkpoint under ``root``, restored into the variables and
+    optimizers (None if there is none). A damaged checkpoint passed over is reported in one line on
+    stderr, and with ``repair`` ``latest.json`` is pointed at the one used."""
+    restored = ckpt.restore_latest(root, variables, optimizers)
+    if restored is None:
+        return None
+    folder, meta, passed_over = restored
+    if passed_over:
+        print(f"warning: {'; '.join(passed_over)}; using the checkpoint '{folder}' instead", file=sys.stderr)
+        if repair:
+            ckpt.write_latest(root, meta)
+    return folder, meta
 
 
 # --- reloading -----------------------------------------------------------------------------------------
@@ -317,34 +336,54 @@ def _restore(run_dir: Path, saved: dict, config: dict, data, variables, optimize
 def load_run(run_dir, recipe: Callable | None = None, checkpoint: str | None = None) -> Run:
     """Rebuild a run's models from its ``config.json`` and ``vocab.json`` and restore a checkpoint.
 
-    ``checkpoint``: a folder name under ``checkpoints/`` (default: the latest). ``recipe``: the builder
-    the run was trained with, needed only for a run made with your own builder function. The corpus is
-    not reloaded: ``run.data`` has the vocabulary and ``seq_len`` and no sentences.
+    ``checkpoint``: a folder name under ``checkpoints/`` (default: the latest; if it is damaged, the
+    previous intact one, with a warning on stderr). ``recipe``: the builder the run was trained with,
+    needed only for a run made with your own builder function. The corpus is not reloaded: ``run.data``
+    has the vocabulary and ``seq_len`` and no sentences. A damaged ``history.csv`` is left out (warning).
     """
     run_dir = Path(run_dir)
     config = rundir.read_config(run_dir)
     vocab = Vocabulary.load(run_dir / rundir.VOCAB_FILE)
+    if len(vocab) != config["vocab_size"]:
+        raise GanTextError(f"'{run_dir / rundir.VOCAB_FILE}' holds {len(vocab)} tokens but "
+                           f"'{run_dir / rundir.CONFIG_FILE}' says vocab_size {config['vocab_size']}; the run "
+                           f"directory is damaged, train a new run")
     root = run_dir / ckpt.CHECKPOINTS_DIR
-    folder = root / checkpoint if checkpoint is not None else ckpt.latest_checkpoint(root)
-    if folder is None or not (folder / ckpt.META_FILE).is_file():
-        raise GanTextError(f"'{run_dir}' has no checkpoint{' ' + repr(checkpoint) if checkpoint else ''}; "
-                           f"train it first (python -m gan_text train --out {run_dir} --resume)")
-    seq_len = int(config["seq_len"])
+    folder = ckpt.checkpoint_folder(root, checkpoint) if checkpoint is not None else None
+    no_checkpoint = GanTextError(f"'{run_dir}' has no checkpoint; train it first "
+                                 f"(python -m gan_text train --out {run_dir} --resume)")
+    if folder is None and not (root / ckpt.LATEST_FILE).exists() and not ckpt.run_checkpoints(root):
+        raise no_checkpoint
+    seq_len = config["seq_len"]
     empty = np.zeros((0, seq_len), dtype=np.int32)
     no_rows = _empty_report(seq_len)
     data = Prepared(vocab, empty, empty, seq_len, config.get("level", "word"), no_rows, no_rows)
     builder = _builder(recipe if recipe is not None else config["recipe"], saved_name=config["recipe"])
     built = _rebuild(builder, data, config, run_dir)
     variables, optimizers = ckpt.recipe_state(built)
-    ckpt.restore_checkpoint(folder, variables, optimizers)
-    history = rundir.history_frame(rundir.read_history(run_dir))
-    return Run(run_dir, config, built, data, history, folder)
+    if folder is not None:  # the one asked for, or an error: no fallback
+        try:
+            ckpt.restore_checkpoint(folder, variables, optimizers)
+        except ckpt.DamagedCheckpoint as err:
+            raise ckpt.DamagedCheckpoint(f"{err}; load another checkpoint, or leave checkpoint= out for the "
+                                         f"newest intact one") from None
+    else:
+        restored = _restore_latest(root, variables, optimizers, repair=False)
+        if restored is None:
+            raise no_checkpoint
+        folder = restored[0]
+    try:
+        rows = rundir.read_history(run_dir)
+    except GanTextError as err:  # the models do not need it
+        print(f"warning: {err}; the run's history is left out", file=sys.stderr)
+        rows = []
+    return Run(run_dir, config, built, data, rundir.history_frame(rows), folder)
 
 
 def _rebuild(builder, data, config: dict, run_dir: Path):
     """The run's recipe built again. If a default of the recipe changed since the run was trained, the
     saved value is passed as an override; a difference that remains is an error naming the setting."""
-    seed, cfg, overrides = int(config["seed"]), Profile(**config["profile"]), dict(config.get("overrides", {}))
+    seed, cfg, overrides = config["seed"], Profile(**config["profile"]), dict(config.get("overrides", {}))
     saved = config.get("recipe_config", {})
     keras.utils.set_random_seed(seed)
     built = builder(data, cfg, seed=seed, **overrides)
