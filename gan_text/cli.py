@@ -137,7 +137,10 @@ def _train_command(args: argparse.Namespace) -> int:
     if not summary.empty:
         print("\nmetrics at the end of each phase:")
         print(_metrics_table(summary))
-    _print_evaluation(run, pretrained=True)  # the pre-trained generator beside the final one
+    try:
+        _print_evaluation(run, pretrained=True)  # the pre-trained generator beside the final one
+    except GanTextError as error:  # e.g. a corpus too small to score; the run itself is trained and saved
+        print(f"\nevaluation skipped: {error}")
     print(f"\nrun directory: {run.run_dir}")
     print(f"more sentences: python -m gan_text generate {run.run_dir} -n 20")
     return 0
@@ -253,7 +256,9 @@ def _add_train_commands(commands) -> None:
     train.add_argument("--seed", metavar="S", help="seed of the run (default 0)")
     train.add_argument("--eval-every", metavar="N", help="steps between evaluations (default: 5 per phase)")
     train.add_argument("--checkpoint-every", metavar="N",
-                       help="steps between checkpoints (default: at every evaluation)")
+                       help="save a checkpoint at the first evaluation point after every N steps (checkpoints "
+                            "fall on evaluation points, so that a resumed run repeats nothing; default: at every "
+                            "evaluation) and at the end of every phase")
     train.add_argument("--samples", metavar="N", default="3", help="sentences shown per evaluation (default 3)")
     train.add_argument("--quiet", action="store_true", help="no progress bars, only a few lines per evaluation")
     train.set_defaults(run=_train_command)
@@ -378,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except GanTextError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a place that cannot be written or read: read-only, full, gone
+        where = f" '{error.filename}'" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}; choose another place (e.g. --out) or free it",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

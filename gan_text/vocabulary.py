@@ -26,6 +26,7 @@ from the same text is always numbered the same way. Text that contains the liter
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import Counter
@@ -117,6 +118,11 @@ class Vocabulary:
     def counts(self) -> dict[str, int] | None:
         """Training counts of the regular tokens (a copy), or None if they were not given."""
         return None if self._counts is None else dict(self._counts)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the tokens in id order: equal fingerprints, the same id for every token."""
+        return hashlib.sha256(json.dumps(self._tokens, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     def __len__(self) -> int:
         """The vocabulary size ``vocab_size``: number of ids, specials included."""

@@ -83,3 +83,20 @@ def test_a_mistyped_profile_is_refused_by_every_command(user_files):
         result = run_cli(*args, env={"GAN_TEXT_PROFILE": "bogus"}, cwd=user_files)
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert "GAN_TEXT_PROFILE" in result.stderr and "bogus" in result.stderr
+
+
+def test_an_unwritable_out_folder_is_one_line(tmp_path):
+    """A run folder where nothing can be written (here under /sys, read-only even for root): one line, exit 2."""
+    target = "/sys/gan_text_run"
+    try:
+        os.mkdir(target)
+    except OSError:
+        pass
+    else:  # a machine where /sys is writable: nothing to test here
+        os.rmdir(target)
+        pytest.skip("/sys is writable on this machine")
+    result = run_cli("train", "--recipe", "mle", "--steps", "1", "--out", target, cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: cannot use '{target}'") and "Traceback" not in result.stderr
+    assert not os.path.exists(target) and not (tmp_path / "runs").exists()

@@ -342,3 +342,62 @@ def test_oracle_nll_scores_sentences_cut_to_the_oracle_length():
     scores = sample_metrics(tokens, sentences, oracle)
     assert scores["oracle_nll"] == pytest.approx(oracle.nll(real[:2]))
     assert np.isnan(sample_metrics(tokens[:1], ["12 13"], oracle)["oracle_nll"])
+
+
+# --- small corpora and early failures -------------------------------------------------------------------
+
+def test_a_corpus_smaller_than_a_batch_trains_with_a_batch_that_fits(tmp_path, capsys):
+    """A student's file of three sentences trains in a profile whose batch is 8: the batch shrinks to the
+    sentences there are, the run says so, and config.json records the batch actually used."""
+    corpus = tmp_path / "mine.txt"
+    corpus.write_text("the cat sat\na dog ran\nbirds sing\n")
+    run = train(str(corpus), "mle", out=tmp_path / "run", profile=TINY.replace(pretrain_steps=2, steps=2),
+                verbose=2)
+    n_train = len(run.data.train_tokens)
+    assert 0 < n_train < TINY.batch_size
+    assert f"fewer than the smoke profile's batch of {TINY.batch_size}; training with batches of {n_train}" in (
+        capsys.readouterr().out)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["profile"]["batch_size"] == n_train and run.checkpoint.name == "pretrain-000004"
+    assert train(out=tmp_path / "run", resume=True, verbose=0).checkpoint.name == "pretrain-000004"  # resumable
+
+
+@pytest.mark.parametrize("premade", [False, True], ids=["new folder", "empty folder"])
+def test_a_run_stopped_before_its_first_checkpoint_leaves_no_folder_behind(premade, tmp_path, monkeypatch):
+    """Ctrl-C (or any failure) before the first checkpoint: nothing to resume from, so the folder the run made
+    is removed (an empty folder given by the user is emptied again), and the same command works next time."""
+    out = tmp_path / "run"
+    if premade:
+        out.mkdir()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("gan_text.training.runner.Runner.evaluate_and_save", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            train("grammar", lm_recipe, out=out, profile=TINY, verbose=0)
+    assert out.is_dir() == premade and (not premade or not any(out.iterdir()))
+    assert train("grammar", lm_recipe, out=out, profile=TINY, verbose=0).checkpoint is not None
+
+
+def test_resuming_after_the_corpus_file_changed_blames_the_corpus(tmp_path):
+    corpus = tmp_path / "mine.txt"
+    corpus.write_text("".join(f"the cat number {k} sat\n" for k in range(40)))
+    train(str(corpus), "mle", out=tmp_path / "run", profile=TINY.replace(pretrain_steps=2, steps=2), verbose=0)
+    corpus.write_text("".join(f"a dog called {k} ran away\n" for k in range(40)))  # other words
+    with pytest.raises(GanTextError, match=r"the corpus gives another vocabulary .*\(the corpus file changed\?\)"):
+        train(out=tmp_path / "run", resume=True, verbose=0)
+
+
+def test_a_vocabulary_with_swapped_tokens_is_refused(tmp_path):
+    """config.json keeps the vocabulary's fingerprint: two tokens swapped in vocab.json would make every sentence
+    come out with wrong words, so loading refuses the run, naming the file."""
+    run = train("grammar", lm_recipe, out=tmp_path / "run", profile=TINY, verbose=0)
+    assert run.config["vocab_sha256"] == run.data.vocab.fingerprint
+    path = tmp_path / "run" / "vocab.json"
+    saved = json.loads(path.read_text())
+    saved["tokens"][5], saved["tokens"][6] = saved["tokens"][6], saved["tokens"][5]
+    path.write_text(json.dumps(saved))
+    with pytest.raises(GanTextError, match=r"vocab.json' is not the vocabulary the run was trained with"):
+        load_run(tmp_path / "run", recipe=lm_recipe)

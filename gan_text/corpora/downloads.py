@@ -20,17 +20,34 @@ A cached file whose hash matches is used without touching the network. One whose
 is reported and downloaded again. Downloads stream into a temporary file next to the target while
 they are hashed, and only a verified file is renamed into place, so the cache never holds a partial
 or wrong file.
+
+So that a slow or broken server cannot stall a download forever or fill the disk, a server must
+answer within :data:`TIMEOUT_S` seconds (to connect, and for each read), a server that sends more
+bytes than the file's known ``size`` is cut off, and a whole download must end within a deadline: by
+default 60 s plus 1 s per 50 kB of the file's size (71 s for a COCO split). Set
+``GAN_TEXT_DOWNLOAD_TIMEOUT`` to a number of seconds to change it (see :func:`download_deadline`).
+A temporary file left by a download that was killed (SIGKILL, power loss) is deleted when the next
+download into the same cache starts (see :func:`remove_partial_downloads`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import os
+import re
+import stat
+import time
 import urllib.error
 import urllib.request
 import warnings
 from pathlib import Path
+
+try:
+    import fcntl  # POSIX file locks: tell a live download's temporary file from an orphan
+except ImportError:  # Windows
+    fcntl = None
 
 from ..atomic import atomic_path
 from ..errors import GanTextError, one_of
@@ -39,8 +56,16 @@ from .base import Corpus
 
 MIRROR_VARIABLE = "GAN_TEXT_DATA_MIRROR"
 CACHE_VARIABLE = "GAN_TEXT_CACHE"
+DEADLINE_VARIABLE = "GAN_TEXT_DOWNLOAD_TIMEOUT"
 TIMEOUT_S = 30
 """Seconds to wait for a server to answer (connecting, or between two chunks of a download)."""
+DEADLINE_BASE_S = 60
+"""The default deadline of one whole download is this many seconds plus 1 s per SLOWEST_BYTES_PER_S."""
+SLOWEST_BYTES_PER_S = 50_000
+DEADLINE_UNKNOWN_SIZE_S = 600
+"""The default deadline, in seconds, of a download whose size is not known."""
+PARTIAL_GRACE_S = 10
+"""A temporary download file modified less than this many seconds ago is never deleted as an orphan."""
 PROGRESS_BAR_BYTES = 256 * 1024
 """Downloads larger than this show a progress bar."""
 _CHUNK = 64 * 1024
@@ -51,7 +76,8 @@ class Resource:
     """One downloadable file: its mirror-relative path, its upstream URL and its SHA-256.
 
     ``sha256`` is None when no trustworthy hash is pinned yet; :func:`fetch` then refuses the file
-    rather than use bytes it cannot check. ``size`` is the expected number of bytes, for information.
+    rather than use bytes it cannot check. ``size`` is the expected number of bytes: it sets the
+    default deadline of a download, and a server that sends more is cut off (None: no cap).
     """
 
     relpath: str
@@ -186,6 +212,56 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def download_deadline(resource: Resource) -> float:
+    """Seconds one whole download of ``resource`` may take, connecting included.
+
+    ``GAN_TEXT_DOWNLOAD_TIMEOUT`` if set (a positive number of seconds), else :data:`DEADLINE_BASE_S`
+    plus the file's ``size`` at :data:`SLOWEST_BYTES_PER_S` (70.9 s for a COCO split), else
+    :data:`DEADLINE_UNKNOWN_SIZE_S` when the size is not known. Raises GanTextError for a bad setting.
+    """
+    raw = os.environ.get(DEADLINE_VARIABLE, "").strip()
+    if raw:
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise GanTextError(f"{DEADLINE_VARIABLE} must be a positive number of seconds (e.g. 600), "
+                               f"not {raw!r}; set it to a number or unset it for the default")
+        return seconds
+    if resource.size is None:
+        return DEADLINE_UNKNOWN_SIZE_S
+    return DEADLINE_BASE_S + resource.size / SLOWEST_BYTES_PER_S
+
+
+def remove_partial_downloads(root: str | os.PathLike, resources) -> list[Path]:
+    """Delete the temporary files that killed downloads of ``resources`` left in the cache ``root``.
+
+    Only files named as :func:`~gan_text.atomic.atomic_path` names its temporary files
+    (``.<file name>.<8 characters>.tmp``) beside one of ``resources`` are candidates. One is deleted
+    if no live download holds its lock (without file locks, as on Windows: if it is older than the
+    deadline) and it has not been modified for :data:`PARTIAL_GRACE_S` seconds. Files that cannot be
+    checked or deleted are left alone. Returns the deleted paths.
+    """
+    removed = []
+    for resource in resources:
+        target = Path(root) / resource.relpath
+        # mkstemp's random part: 8 characters of [a-z0-9_] (tempfile's name sequence).
+        pattern = re.compile(re.escape(f".{target.name}.") + r"[a-z0-9_]{8}\.tmp")
+        try:
+            candidates = [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
+        except OSError:  # no such folder yet, or unreadable
+            continue
+        for path in candidates:
+            try:
+                if _is_orphan(path, resource):
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue
+    return removed
+
+
 def fetch(resource, cache_dir: str | os.PathLike | None = None) -> Path:
     """Return the path of a verified local copy of a file, downloading it if needed.
 
@@ -194,22 +270,24 @@ def fetch(resource, cache_dir: str | os.PathLike | None = None) -> Path:
     be downloaded, does not match its SHA-256, or has no pinned SHA-256.
     """
     resource = _resolve(resource)
-    target = Path(cache_dir).expanduser() if cache_dir is not None else cache_root()
-    target = target / resource.relpath
+    root = Path(cache_dir).expanduser() if cache_dir is not None else cache_root()
+    target = root / resource.relpath
     if resource.sha256 is None:
         raise GanTextError(
             f"the SHA-256 of {resource.relpath} is not pinned, so gan_text will not download it "
             f"unchecked; download {resource.url} yourself and load it with load_corpus(<its path>)")
-    if not target.exists():
-        _download(resource, target)
-        return target
-    cached_hash = sha256_of(target)
+    cached_hash = sha256_of(target) if target.exists() else None
     if cached_hash == resource.sha256:
+        return target
+    deadline_s = download_deadline(resource)
+    remove_partial_downloads(root, [resource, *(r for e in REGISTRY.values() for r in e.files.values())])
+    if cached_hash is None:
+        _download(resource, target, deadline_s)
         return target
     warnings.warn(f"cached file {target} is corrupted (SHA-256 {cached_hash}, expected "
                   f"{resource.sha256}); downloading it again", stacklevel=2)
     try:
-        _download(resource, target)
+        _download(resource, target, deadline_s)
     except GanTextError as error:
         raise GanTextError(f"cached file {target} is corrupted and downloading it again failed "
                            f"({error}); delete it and try again once the source is reachable") from None
@@ -256,6 +334,26 @@ def _resolve(resource) -> Resource:
     return REGISTRY[name].files[role]
 
 
+def _is_orphan(path: Path, resource: Resource) -> bool:
+    """Whether the temporary download file ``path`` was left by a process that is gone.
+
+    A live download holds an exclusive lock on its temporary file (see :func:`_stream`), and the
+    kernel drops it when the process dies, however it dies. Raises OSError if ``path`` cannot be read.
+    """
+    info = path.lstat()
+    age = time.time() - info.st_mtime
+    if not stat.S_ISREG(info.st_mode) or age < PARTIAL_GRACE_S:
+        return False
+    if fcntl is None:
+        return age > download_deadline(resource) + TIMEOUT_S
+    with open(path, "rb") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+    return True
+
+
 def _how_to_fix(resource: Resource) -> str:
     mirror = os.environ.get(MIRROR_VARIABLE, "").strip()
     if mirror:
@@ -265,12 +363,16 @@ def _how_to_fix(resource: Resource) -> str:
             f"{resource.relpath}")
 
 
-def _download(resource: Resource, target: Path) -> None:
-    """Stream ``resource`` into a temporary file next to ``target``, verify it, then rename it."""
+def _download(resource: Resource, target: Path, deadline_s: float) -> None:
+    """Stream ``resource`` into a temporary file next to ``target``, verify it, then rename it.
+
+    The whole download must end within ``deadline_s`` seconds.
+    """
     url = source_url(resource)
+    wait_s = min(TIMEOUT_S, deadline_s)
     try:
         with atomic_path(target) as tmp:
-            digest = _stream(url, tmp, resource)
+            digest = _stream(url, tmp, resource, deadline_s, wait_s)
             if digest != resource.sha256:
                 raise GanTextError(
                     f"the file downloaded from {url} does not match its checksum (SHA-256 {digest}, "
@@ -283,7 +385,7 @@ def _download(resource: Resource, target: Path) -> None:
         reason = getattr(error.reason, "strerror", None) or error.reason
         raise GanTextError(f"could not download {url} ({reason}); {_how_to_fix(resource)}") from None
     except TimeoutError:
-        raise GanTextError(f"could not download {url} (no answer within {TIMEOUT_S} s); "
+        raise GanTextError(f"could not download {url} (no answer within {wait_s:g} s); "
                            f"{_how_to_fix(resource)}") from None
     except (PermissionError, FileExistsError, IsADirectoryError, NotADirectoryError) as error:
         raise GanTextError(f"cannot write the download cache at {target.parent} "
@@ -292,22 +394,54 @@ def _download(resource: Resource, target: Path) -> None:
         raise GanTextError(f"could not download {url} ({error}); {_how_to_fix(resource)}") from None
 
 
-def _stream(url: str, tmp: Path, resource: Resource) -> str:
-    """Copy ``url`` into ``tmp`` chunk by chunk, with a progress bar when large; return its SHA-256."""
+def _stream(url: str, tmp: Path, resource: Resource, deadline_s: float, wait_s: float) -> str:
+    """Copy ``url`` into ``tmp`` chunk by chunk, with a progress bar when large; return its SHA-256.
+
+    Gives up after ``deadline_s`` seconds in all, waiting at most ``wait_s`` for one read. Locks ``tmp``
+    while writing, so :func:`remove_partial_downloads` leaves it alone. Raises GanTextError when the
+    deadline passes or the server sends more than ``resource.size`` bytes.
+    """
     from tqdm import tqdm
 
     digest = hashlib.sha256()
-    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, open(tmp, "wb") as out:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else resource.size
-        with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {resource.relpath}",
-                  disable=not total or total < PROGRESS_BAR_BYTES, leave=False) as bar:
-            for chunk in iter(lambda: response.read(_CHUNK), b""):
-                digest.update(chunk)
-                out.write(chunk)
-                bar.update(len(chunk))
+    received, deadline = 0, time.monotonic() + deadline_s
+    with open(tmp, "wb") as out:
+        if fcntl is not None:
+            fcntl.flock(out, fcntl.LOCK_EX)
+        with urllib.request.urlopen(url, timeout=wait_s) as response:
+            length = response.headers.get("Content-Length")
+            announced = int(length) if length and length.isdigit() else None
+            if resource.size is not None and announced is not None and announced > resource.size:
+                raise _too_big(url, resource, f"announces {announced:,} bytes")
+            total = announced or resource.size
+            read = getattr(response, "read1", response.read)  # read1: what has arrived, without waiting for more
+            with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {resource.relpath}",
+                      disable=not total or total < PROGRESS_BAR_BYTES, leave=False) as bar:
+                while chunk := read(_CHUNK):
+                    received += len(chunk)
+                    if resource.size is not None and received > resource.size:
+                        raise _too_big(url, resource, f"sent more than {resource.size:,} bytes")
+                    if time.monotonic() > deadline:
+                        raise _too_slow(url, resource, received, deadline_s)
+                    digest.update(chunk)
+                    out.write(chunk)
+                    bar.update(len(chunk))
     return digest.hexdigest()
 
 
-__all__ = ["REGISTRY", "RegisteredCorpus", "Resource", "cache_root", "fetch", "load_registered",
-           "sha256_of", "source_url"]
+def _too_big(url: str, resource: Resource, what: str) -> GanTextError:
+    return GanTextError(f"the server at {url} {what}, more than the {resource.size:,} bytes of "
+                        f"{resource.relpath}, so the download was stopped and deleted; "
+                        f"{_how_to_fix(resource)}")
+
+
+def _too_slow(url: str, resource: Resource, received: int, deadline_s: float) -> GanTextError:
+    expected = f" of {resource.size:,}" if resource.size is not None else ""
+    seconds = f"{deadline_s:,.1f}".removesuffix(".0")
+    return GanTextError(f"downloading {url} took too long ({received:,}{expected} bytes in "
+                        f"{seconds} s), so it was stopped and deleted; try again later or set "
+                        f"{DEADLINE_VARIABLE} to more seconds; {_how_to_fix(resource)}")
+
+
+__all__ = ["REGISTRY", "RegisteredCorpus", "Resource", "cache_root", "download_deadline", "fetch",
+           "load_registered", "remove_partial_downloads", "sha256_of", "source_url"]

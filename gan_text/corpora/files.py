@@ -13,7 +13,8 @@ description.
 
 Bad input raises :class:`~gan_text.errors.GanTextError` with a one-line message: a missing path, an
 empty file, a file of blank lines only, a binary or non-UTF-8 file (with the byte offset of the
-first bad byte), or a list that is empty or holds something other than strings.
+first bad byte), a line longer than :data:`MAX_LINE_CHARS` characters (a file that is not one
+sentence per line), or a list that is empty or holds something other than strings.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pathlib import Path
 from ..errors import GanTextError
 from .base import Corpus
 
+MAX_LINE_CHARS = 100_000
+"""The longest line (sentence) accepted, in characters: about 15,000 words, far beyond any sentence."""
 _UTF8_BOM = b"\xef\xbb\xbf"
 _WHAT_A_FILE_NEEDS = "give a UTF-8 text file with one sentence per line"
 
@@ -45,8 +48,9 @@ def read_sentences(path: str | os.PathLike) -> list[str]:
     """Read a UTF-8 text file and return its non-blank lines, each stripped of surrounding spaces.
 
     Raises GanTextError if the path is missing or not a file, or if the file is empty, has only blank
-    lines, looks binary (contains a NUL byte) or is not valid UTF-8; the message gives the byte offset
-    of the first bad byte. A UTF-8 byte-order mark at the start is allowed and skipped.
+    lines, looks binary (contains a NUL byte), is not valid UTF-8 (the message gives the byte offset
+    of the first bad byte) or has a line longer than :data:`MAX_LINE_CHARS` (the message gives its
+    number, counting from 1). A UTF-8 byte-order mark at the start is allowed and skipped.
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -71,7 +75,12 @@ def read_sentences(path: str | os.PathLike) -> list[str]:
         offset = skipped + error.start
         raise GanTextError(f"'{path}' is not UTF-8 text (byte 0x{data[offset]:02x} at offset "
                            f"{offset}); save it as UTF-8, one sentence per line") from None
-    sentences = _clean_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise GanTextError(f"'{path}' line {number:,} is too long ({len(line):,} characters; at most "
+                               f"{MAX_LINE_CHARS:,}); {_WHAT_A_FILE_NEEDS}")
+    sentences = _clean_lines(lines)
     if not sentences:
         raise GanTextError(f"'{path}' has only blank lines; {_WHAT_A_FILE_NEEDS}")
     return sentences
@@ -156,4 +165,4 @@ def _make_corpus(name: str, origin: str, sentences: list[str], n_train, n_test, 
     )
 
 
-__all__ = ["check_count", "from_file", "from_sentences", "read_sentences", "split_sentences"]
+__all__ = ["MAX_LINE_CHARS", "check_count", "from_file", "from_sentences", "read_sentences", "split_sentences"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -202,17 +203,19 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
 
     keras.utils.set_random_seed(seed)
     corpus_obj, data = _load_data(settings.corpus, cfg)
+    cfg = _fit_batch(cfg, len(data.train_tokens), verbose)
     built = settings.builder(data, cfg, seed=seed, **settings.overrides)
     config = {
         "recipe": built.name, "corpus": settings.corpus_name, "corpus_seed": CORPUS_SEED, "seed": seed,
         "corpus_source": "name" if isinstance(settings.corpus, str) else "object",
         "level": data.level, "profile": dataclasses.asdict(cfg), "overrides": settings.overrides,
-        "seq_len": data.seq_len, "vocab_size": data.vocab_size,
+        "seq_len": data.seq_len, "vocab_size": data.vocab_size, "vocab_sha256": data.vocab.fingerprint,
         "phases": [{"name": p.name, "steps": int(p.steps)} for p in built.phases],
         "recipe_config": rundir.jsonable(built.config, "the recipe's config"),
     }
     if run_dir is None:
         run_dir = rundir.default_run_dir(built.name, _corpus_label(settings.corpus_name))
+    created = not run_dir.exists()  # else an empty folder (check_new_run_dir): emptied again if we fail early
     root = run_dir / ckpt.CHECKPOINTS_DIR
     variables, optimizers = ckpt.recipe_state(built)
     if saved is not None:
@@ -221,9 +224,6 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
         start_phase, start_step, rows = 0, 0, []
         config["versions"] = rundir.versions()
         config["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        rundir.write_config(run_dir, config)
-        data.vocab.save(run_dir / rundir.VOCAB_FILE)
 
     runner = Runner(run_dir, built, data, corpus_obj, cfg, seed, variables, optimizers, rows,
                     n_eval=n_eval or cfg.n_eval, n_print=n_print, temperature=temperature,
@@ -231,9 +231,16 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     if verbose:
         plan = " + ".join(f"{p.name} {p.steps}" for p in built.phases)
         print(f"{built.name} on {settings.corpus_name} ({cfg.name} profile, seed {seed}): {plan} steps -> {run_dir}")
-    try:
-        if saved is None:  # score the untrained model, and a first checkpoint to resume from
+    if saved is None:  # score the untrained model, and a first checkpoint to resume from
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            rundir.write_config(run_dir, config)
+            data.vocab.save(run_dir / rundir.VOCAB_FILE)
             runner.evaluate_and_save(0, built.phases[0].name if built.phases else "start", 0)
+        except BaseException:  # nothing to resume from: leave no run folder behind to block the next try
+            _remove_new_run(run_dir, created)
+            raise
+    try:
         for index, phase in enumerate(built.phases):
             if index < start_phase:
                 continue
@@ -251,6 +258,25 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
         print(f"done in {time.time() - started:.0f} s; run directory: {run_dir}")
     return Run(run_dir, rundir.read_config(run_dir), built, data, rundir.history_frame(runner.rows),
                ckpt.latest_checkpoint(root))
+
+
+def _fit_batch(cfg: Profile, n_train: int, verbose: int) -> Profile:
+    """The profile with its batch no larger than the training sentences (a small file of one's own), said once."""
+    if n_train >= cfg.batch_size:
+        return cfg
+    if verbose:
+        print(f"note: the corpus has {n_train} training sentence{'s' if n_train != 1 else ''}, fewer than the "
+              f"{cfg.name} profile's batch of {cfg.batch_size}; training with batches of {n_train}")
+    return cfg.replace(batch_size=n_train)
+
+
+def _remove_new_run(run_dir: Path, created: bool) -> None:
+    """Delete what :func:`train` wrote into a run folder before its first checkpoint (the folder too, if it made it)."""
+    if created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return
+    for entry in run_dir.iterdir():
+        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
 
 
 @dataclasses.dataclass
@@ -297,10 +323,10 @@ def _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir) -
 def _restore(run_dir: Path, saved: dict, config: dict, data, variables, optimizers, verbose) -> tuple:
     """Check that the rebuilt run matches the saved one, restore its latest checkpoint and return
     ``(phase index, step within the phase, history rows up to the checkpoint)``."""
-    rundir.check_resumable(run_dir, saved, config)
-    if Vocabulary.load(run_dir / rundir.VOCAB_FILE) != data.vocab:
+    if Vocabulary.load(run_dir / rundir.VOCAB_FILE) != data.vocab:  # before the settings derived from it
         raise GanTextError(f"the corpus gives another vocabulary than the one saved in '{run_dir}' (the "
                            f"corpus file changed?); resume with the same corpus or start a new run")
+    rundir.check_resumable(run_dir, saved, config)
     try:
         history = rundir.read_history(run_dir)
     except GanTextError as err:
@@ -348,6 +374,10 @@ def load_run(run_dir, recipe: Callable | None = None, checkpoint: str | None = N
         raise GanTextError(f"'{run_dir / rundir.VOCAB_FILE}' holds {len(vocab)} tokens but "
                            f"'{run_dir / rundir.CONFIG_FILE}' says vocab_size {config['vocab_size']}; the run "
                            f"directory is damaged, train a new run")
+    if config.get("vocab_sha256", vocab.fingerprint) != vocab.fingerprint:  # runs before 2026-12 have none
+        raise GanTextError(f"'{run_dir / rundir.VOCAB_FILE}' is not the vocabulary the run was trained with (its "
+                           f"tokens differ from config.json's vocab_sha256): the words would come out wrong; "
+                           f"restore the file")
     root = run_dir / ckpt.CHECKPOINTS_DIR
     folder = ckpt.checkpoint_folder(root, checkpoint) if checkpoint is not None else None
     no_checkpoint = GanTextError(f"'{run_dir}' has no checkpoint; train it first "
