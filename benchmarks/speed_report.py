@@ -17,6 +17,8 @@ summary table of
    a difference above 1e-5 is printed;
 2. **the default train**: the wall time of ``python -m gan_text train`` (the default recipe on the grammar corpus, the
    course profile, evaluation included) into a temporary folder; the target is at most 5 minutes on 2 cores;
+   and the wall time of a mistake, ``python -m gan_text generate missing-folder`` (the median of 3): it is refused
+   before TensorFlow is imported, so the target is under a second;
 3. **metric throughput**: sentences per second of BLEU-2..5 (each hypothesis against every reference) and
    of leave-one-out Self-BLEU-2..5 (:mod:`gan_text.metrics`, on ``--metric-n`` sentences of the grammar
    corpus, or of COCO with ``--metric-data coco``, read as ``benchmarks/bleu_speed.py`` reads it), of the
@@ -146,7 +148,17 @@ def default_train(args, work: Path) -> list[dict]:
     return [row(f"default train: python -m gan_text train{extra} ({args.train_profile} profile)",
                 round(seconds, 1) if status == 0 else math.nan, "s wall",
                 target=f"<= {TRAIN_TARGET_S:.0f}" if args.train_profile == "course" and not extra else "",
-                note=f"exit status {status}{evaluation}")]
+                note=f"exit status {status}{evaluation}"), cli_mistake(work)]
+
+
+def cli_mistake(work: Path, repeats: int = 3) -> dict:
+    """The wall time of a command refused before TensorFlow is imported: ``generate`` on a missing folder."""
+    command = [sys.executable, "-m", "gan_text", "generate", str(work / "missing-folder")]
+    timed = [run_timed(command, dict(os.environ), work / "mistake.log") for _ in range(repeats)]
+    seconds = sorted(t[0] for t in timed)[repeats // 2]
+    lines = timed[-1][2].strip().splitlines()
+    return row("a mistake: python -m gan_text generate missing-folder (median of 3)", round(seconds, 2), "s wall",
+               target="< 1", note=f"exit status {timed[-1][1]}, {len(lines)} line(s) of output")
 
 
 # --- 3. metric throughput ----------------------------------------------------------------------------------

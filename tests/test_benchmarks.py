@@ -193,6 +193,8 @@ def test_speed_report_quick(tmp_path, capsys):
     rows = {r["figure"]: r for r in result["rows"]}
     train = rows["default train: python -m gan_text train --steps 2 (smoke profile)"]
     assert positive(train["value"]) and train["unit"] == "s wall" and train["note"].startswith("exit status 0")
+    mistake = rows["a mistake: python -m gan_text generate missing-folder (median of 3)"]
+    assert positive(mistake["value"]) and mistake["note"] == "exit status 2, 1 line(s) of output"
     metrics = [r for name, r in rows.items() if name.startswith("metrics: ")]
     assert len(metrics) == 4 and all(positive(r["value"]) for r in metrics)
     assert not any(name.startswith(("seed loop", "notebook")) for name in rows)
