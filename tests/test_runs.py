@@ -401,3 +401,18 @@ def test_a_vocabulary_with_swapped_tokens_is_refused(tmp_path):
     path.write_text(json.dumps(saved))
     with pytest.raises(GanTextError, match=r"vocab.json' is not the vocabulary the run was trained with"):
         load_run(tmp_path / "run", recipe=lm_recipe)
+
+
+def test_run_options_are_checked_once_apart_from_the_settings():
+    from gan_text.training.runner import RunOptions
+
+    assert RunOptions().every(12) == (3, 3)  # five evaluation points per phase by default (ceil 12 / 5)
+    assert RunOptions(eval_every=4, checkpoint_every=8).every(12) == (4, 8)
+    for bad, message in ((dict(eval_every=0), "eval_every must be a whole number >= 1, got 0"),
+                         (dict(n_print=-1), "n_print must be a whole number >= 0, got -1"),
+                         (dict(temperature=float("nan")), "temperature must be 0 \\(greedy\\) or a number"),
+                         (dict(verbose=3), "verbose must be 0 \\(silent\\), 1 \\(progress bars\\) or 2")):
+        with pytest.raises(GanTextError, match=message):
+            RunOptions(**bad)
+    with pytest.raises(GanTextError, match="checkpoint_every must be a whole number >= 1, got 0"):
+        train("grammar", lm_recipe, out=None, profile=TINY, checkpoint_every=0, verbose=0)

@@ -21,7 +21,7 @@ import importlib
 from .losses import LOSSES, GANLoss, clip_weights, get_loss, gradient_penalty, loss_curves
 
 _LAZY = {
-    "train": "runs", "load_run": "runs", "Run": "runs",
+    "train": "runs", "load_run": "runs", "Run": "runs", "RunOptions": "runner",
     "build_recipe": "recipes", "RECIPES": "recipes", "DEFAULT_RECIPE": "recipes", "recipe_settings": "recipes",
     "TextGAN": "textgan", "RegularisedGAN": "regularised", "SplitUpdateGAN": "split_update", "SeqGAN": "seqgan", "rollout_rewards": "rollout", "complete": "rollout",
     "policy_gradient_loss": "rollout", "prob_real": "rollout",

@@ -8,15 +8,60 @@ that skips the batches a resumed phase already used.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections.abc import Callable
+
 import numpy as np
 
+from ..checks import temperature as check_temperature
+from ..checks import whole_number
 from ..dataset import make_dataset
-from ..errors import TrainingDiverged
+from ..errors import GanTextError, TrainingDiverged
 from . import checkpoints as ckpt
 from . import rundir
 from .callbacks import CheckpointEvery, Clock, NaNGuard, ProgressBar, SampleLogger
 
 KEEP_LAST = 2  # periodic checkpoints kept besides the end of every phase
+EVALS_PER_PHASE = 5  # default evaluation points per phase (eval_every = ceil(steps / 5))
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """How a run is carried out, kept apart from what is trained (the recipe's settings, the profile).
+
+    ``eval_every``: steps between evaluation points (None: :data:`EVALS_PER_PHASE` per phase);
+    ``checkpoint_every``: steps between checkpoints, taken at the next evaluation point (None: at every one);
+    ``n_eval`` sentences (None: the profile's) are generated at ``temperature`` at every evaluation point and
+    ``n_print`` of them printed; ``verbose``: 0 silent, 1 progress bars and lines, 2 lines only;
+    ``evaluate(sentences) -> {name: float}`` adds scores; ``callbacks``: more Keras callbacks for every ``fit``.
+    Checked once, here.
+    """
+
+    eval_every: int | None = None
+    checkpoint_every: int | None = None
+    n_eval: int | None = None
+    n_print: int = 3
+    temperature: float = 1.0
+    verbose: int = 1
+    evaluate: Callable | None = None
+    callbacks: tuple = ()
+
+    def __post_init__(self):
+        for name in ("eval_every", "checkpoint_every", "n_eval"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, whole_number(name, getattr(self, name)))
+        object.__setattr__(self, "n_print", whole_number("n_print", self.n_print, minimum=0))
+        object.__setattr__(self, "temperature", check_temperature("temperature", self.temperature))
+        if self.verbose not in (0, 1, 2) or isinstance(self.verbose, bool):
+            raise GanTextError(f"verbose must be 0 (silent), 1 (progress bars) or 2 (lines only), got "
+                               f"{self.verbose!r}")
+        object.__setattr__(self, "callbacks", tuple(self.callbacks))
+
+    def every(self, phase_steps: int) -> tuple[int, int]:
+        """(evaluation interval, checkpoint interval) of a phase of ``phase_steps`` steps."""
+        every = self.eval_every or max(1, math.ceil(phase_steps / EVALS_PER_PHASE))
+        return every, self.checkpoint_every or every
 
 
 def segments(begin: int, end: int, every: int) -> list[tuple[int, int, int]]:
@@ -53,22 +98,22 @@ class Runner:
     history so far (a resumed run's rows up to its checkpoint). The other arguments are :func:`train`'s.
     """
 
-    def __init__(self, run_dir, recipe, data, corpus, cfg, seed, variables, optimizers, rows, *,
-                 n_eval, n_print, temperature, verbose, evaluate, callbacks):
+    def __init__(self, run_dir, recipe, data, corpus, cfg, seed, variables, optimizers, rows,
+                 options: RunOptions):
         self.run_dir, self.recipe, self.data, self.cfg, self.seed = run_dir, recipe, data, cfg, seed
         self.variables, self.optimizers, self.rows = variables, optimizers, rows
-        self.verbose, self.callbacks = verbose, callbacks
+        self.options, self.verbose, self.callbacks = options, options.verbose, list(options.callbacks)
         self.extra_scores: tuple[str, ...] = ()
         self.phase_index = 0
         self.offsets = np.cumsum([0] + [p.steps for p in recipe.phases]).tolist()
         self.clock = Clock()
         self.guard = NaNGuard(self.clock)
-        self.evaluate = evaluate
+        self.evaluate = options.evaluate
         self.logger = SampleLogger(
-            lambda n: recipe.sample(n, temperature, seed), data.decode, n_eval=n_eval, n_print=n_print,
-            true_model=getattr(corpus, "true_model", None), evaluate=self._evaluate if evaluate else None,
-            samples_dir=run_dir / rundir.SAMPLES_DIR, on_row=self._add_row, verbose=verbose,
-            clock=self.clock, guard=self.guard)
+            lambda n: recipe.sample(n, options.temperature, seed), data.decode, n_eval=options.n_eval or cfg.n_eval,
+            n_print=options.n_print, true_model=getattr(corpus, "true_model", None),
+            evaluate=self._evaluate if options.evaluate else None, samples_dir=run_dir / rundir.SAMPLES_DIR,
+            on_row=self._add_row, verbose=options.verbose, clock=self.clock, guard=self.guard)
         self.models = {"generator": recipe.generator}
         if recipe.discriminator is not None:
             self.models["discriminator"] = recipe.discriminator
@@ -107,8 +152,9 @@ class Runner:
         rundir.plot_history(rundir.history_frame(self.rows), self.run_dir / rundir.PLOTS_DIR,
                             self.extra_scores)
 
-    def run_phase(self, index: int, phase, begin: int, every: int, checkpoint_every: int) -> None:
-        """Train ``phase`` from step ``begin`` to its end, evaluating every ``every`` steps."""
+    def run_phase(self, index: int, phase, begin: int) -> None:
+        """Train ``phase`` from step ``begin`` to its end, evaluating and checkpointing as the options say."""
+        every, checkpoint_every = self.options.every(int(phase.steps))
         self.phase_index = index
         self.clock.phase, self.clock.phase_steps = phase.name, int(phase.steps)
         saver = CheckpointEvery(self.save, checkpoint_every, clock=self.clock, guard=self.guard, last=begin)
@@ -134,4 +180,4 @@ class Runner:
                 f"a more stable loss) and start a new run") from None
 
 
-__all__ = ["KEEP_LAST", "Runner", "Stop", "segments"]
+__all__ = ["EVALS_PER_PHASE", "KEEP_LAST", "RunOptions", "Runner", "Stop", "segments"]

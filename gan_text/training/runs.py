@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import shutil
 import sys
 import time
@@ -46,10 +45,9 @@ from ..errors import GanTextError, one_of
 from ..vocabulary import Vocabulary
 from . import checkpoints as ckpt
 from . import rundir
-from .runner import Runner
+from .runner import Runner, RunOptions
 
 CORPUS_SEED = 0  # built-in corpora are generated with this seed: every run sees the same sentences
-EVALS_PER_PHASE = 5  # default evaluation points per phase (eval_every = ceil(steps / 5))
 
 
 # --- what a run is ----------------------------------------------------------------------------------
@@ -151,10 +149,6 @@ def _apply_steps(recipe, cfg: Profile, overrides: dict, steps) -> tuple[Profile,
     return cfg.replace(steps=int(steps)), overrides
 
 
-def _interval(value, name: str) -> int | None:
-    return None if value is None else whole_number(name, value)
-
-
 def _load_data(corpus_source, cfg: Profile):
     from ..corpora import load_corpus
 
@@ -197,7 +191,8 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     saved = rundir.read_config(run_dir) if resume else None
     if run_dir is not None and not resume:
         rundir.check_new_run_dir(run_dir)
-    eval_every, checkpoint_every = _interval(eval_every, "eval_every"), _interval(checkpoint_every, "checkpoint_every")
+    options = RunOptions(eval_every, checkpoint_every, n_eval, n_print, temperature, verbose, evaluate,
+                         tuple(callbacks))  # how to run, apart from what to train (the settings below)
     settings = _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir)
     cfg, seed = settings.cfg, settings.seed
 
@@ -225,9 +220,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
         config["versions"] = rundir.versions()
         config["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
 
-    runner = Runner(run_dir, built, data, corpus_obj, cfg, seed, variables, optimizers, rows,
-                    n_eval=n_eval or cfg.n_eval, n_print=n_print, temperature=temperature,
-                    verbose=verbose, evaluate=evaluate, callbacks=list(callbacks))
+    runner = Runner(run_dir, built, data, corpus_obj, cfg, seed, variables, optimizers, rows, options)
     if verbose:
         plan = " + ".join(f"{p.name} {p.steps}" for p in built.phases)
         print(f"{built.name} on {settings.corpus_name} ({cfg.name} profile, seed {seed}): {plan} steps -> {run_dir}")
@@ -244,9 +237,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
         for index, phase in enumerate(built.phases):
             if index < start_phase:
                 continue
-            every = eval_every or max(1, math.ceil(phase.steps / EVALS_PER_PHASE))
-            runner.run_phase(index, phase, start_step if index == start_phase else 0, every,
-                             checkpoint_every or every)
+            runner.run_phase(index, phase, start_step if index == start_phase else 0)
     except KeyboardInterrupt:
         runner.plot()
         print(f"\ninterrupted; the last checkpoint is {ckpt.latest_checkpoint(root)}; continue with "
