@@ -31,6 +31,8 @@ from .config import profile
 from .errors import GanTextError
 from .tf_logs import import_tensorflow_quietly
 
+# The commands import the package's TensorFlow-backed modules inside themselves, after their checks, so that
+# a mistake is answered in well under a second (import_tensorflow_quietly first).
 MAX_STEPS = 10_000_000  # --steps above this is a typo (at 10 steps/s it would train for 11 days)
 GENERATE_CHUNK = 10_000  # generate -n N samples this many sentences at a time, so any N fits in memory
 

@@ -28,6 +28,8 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import atomic_path, write_text
+from .checks import whole_number
+from .dataset import prepare
 from .errors import GanTextError
 from .evaluation import reload_corpus
 from .metrics.frontier import (
@@ -37,6 +39,10 @@ from .metrics.frontier import (
     frontier_sweep,
     grammar_nll,
 )
+from .models.autoregressive import AutoregressiveGenerator
+from .plots import plot_frontier
+from .text import tokenize_corpus
+from .training.runs import load_run
 
 FRONTIER_FILE = "frontier.csv"
 FRONTIER_PLOT = "frontier.png"  # under the run's plots/ folder
@@ -68,12 +74,6 @@ def quality_frontier(run_dir, temperatures=DEFAULT_TEMPERATURES, n: int = 1000, 
     :data:`gan_text.metrics.frontier.COLUMNS` (shares in [0, 1], ``nll_test`` in nats per token, NaN where not
     measurable). ``frame.attrs``: ``title``, ``notes``, ``seconds``, ``files`` (when written).
     """
-    from .checks import whole_number
-    from .dataset import prepare
-    from .models.autoregressive import AutoregressiveGenerator
-    from .text import tokenize_corpus
-    from .training.runs import load_run
-
     temps, n, seed = check_temperatures(temperatures), whole_number("n", n, minimum=2), whole_number(
         "seed", seed, minimum=0)
     start = time.perf_counter()
@@ -145,8 +145,6 @@ def write_frontier(run_dir, frame: pd.DataFrame) -> list[Path]:
     """Write ``frame`` to ``frontier.csv`` (replacing it) and draw ``plots/frontier.png`` when there is a
     quality to plot; returns the paths written."""
     from matplotlib.figure import Figure
-
-    from .plots import plot_frontier
 
     run_dir = Path(run_dir)
     buffer = io.StringIO()

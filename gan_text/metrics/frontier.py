@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..checks import TEMPERATURE_RANGE
+from ..checks import TEMPERATURE_RANGE, whole_number
 from ..errors import GanTextError
 from .bleu_exact import self_bleu
 from .diversity import distinct_n, duplicate_rate, novelty
@@ -152,8 +152,6 @@ def frontier_sweep(sample: Callable, temperatures=DEFAULT_TEMPERATURES, *, vocab
     Returns the columns :data:`COLUMNS`; ``frame.attrs`` records ``seconds`` and ``seed``. A progress bar
     shows when it takes over 2 s (``progress=True``: always, ``False``: never).
     """
-    from ..checks import whole_number  # lazy: gan_text.models loads TensorFlow
-
     if not callable(sample):
         raise GanTextError(f"sample must be a function (n, temperature, seed) -> token ids, got "
                            f"{type(sample).__name__}; e.g. run.recipe.sample or model_sampler(model)")

@@ -41,6 +41,12 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import temperature as check_temperature
+from ..checks import whole_number
+from ..config import profile
+from ..corpora.downloads import cache_root
+from ..corpora.grammar import default_grammar
+from ..corpora.oracle import default_oracle
+from ..dataset import make_dataset
 from ..errors import GanTextError
 from .inputs import token_array
 
@@ -58,7 +64,9 @@ _token_array = token_array  # the old private name, still used below
 
 def _language_model(model):
     """A :class:`LanguageModel` for ``model`` (a LanguageModel or an autoregressive generator)."""
-    from ..models.language_model import LanguageModel
+    from ..models.language_model import (
+        LanguageModel,  # lazy: gan_text.metrics imports without TensorFlow
+    )
 
     return model if isinstance(model, LanguageModel) else LanguageModel(model)
 
@@ -114,8 +122,6 @@ def oracle_scores(tokens, vocab, oracle=None) -> dict[str, float]:
     "oracle_scored": fraction of rows scored, in [0, 1]}``. ``oracle``: default the corpus's oracle.
     """
     if oracle is None:
-        from ..corpora.oracle import default_oracle
-
         oracle = default_oracle()
     ids, scorable = oracle_ids(tokens, vocab, oracle)
     nll = oracle.nll(ids[scorable]) if scorable.any() else math.nan
@@ -151,10 +157,9 @@ def tempered_nll_function(model, test_tokens, batch_size: int = 512) -> Callable
     pass over ``test_tokens`` (int (n, seq_len)) each. ``model``: a LanguageModel or an autoregressive
     generator.
     """
-    import tensorflow as tf
+    import tensorflow as tf  # lazy, as every model import here: gan_text.metrics imports without TensorFlow
     from keras import ops
 
-    from ..checks import whole_number
     from ..models.autoregressive import teacher_forcing_inputs
     from ..models.language_model import token_nll
 
@@ -223,8 +228,6 @@ def grammar_scores(sentences, grammar=None) -> dict[str, float]:
     diversity: read it next to the diversity scores.
     """
     if grammar is None:
-        from ..corpora.grammar import default_grammar
-
         grammar = default_grammar()
     if isinstance(sentences, str) or not hasattr(sentences, "__len__") or len(sentences) == 0:
         raise GanTextError("grammar_scores needs a non-empty list of sentences (strings or word "
@@ -245,9 +248,8 @@ def grammar_scores(sentences, grammar=None) -> dict[str, float]:
 def _train_lm(train_tokens, vocab_size: int, seq_len: int, cfg, seed: int, steps: int,
               validation=None):
     """A fresh LSTM LanguageModel trained by teacher forcing for ``steps`` steps (seeded)."""
-    import keras
+    import keras  # lazy: gan_text.metrics imports without TensorFlow
 
-    from ..dataset import make_dataset
     from ..models import LanguageModel, build_generator
 
     keras.utils.set_random_seed(seed)
@@ -271,8 +273,6 @@ def _train_lm(train_tokens, vocab_size: int, seq_len: int, cfg, seed: int, steps
 
 
 def _cfg(cfg):
-    from ..config import profile
-
     return profile() if cfg is None else cfg
 
 
@@ -286,7 +286,6 @@ def _prepared(data):
 
 def _budget(cfg, steps) -> int:
     """Training steps: ``steps`` if given, else the MLE baseline's ``pretrain_steps + steps``."""
-    from ..checks import whole_number
 
     return cfg.pretrain_steps + cfg.steps if steps is None else whole_number("steps", steps)
 
@@ -299,8 +298,6 @@ def reference_lm_dir(data, cfg=None, seed: int = 0, steps: int | None = None,
     under ``cache_root()/models/reference_lm`` by default. The hash covers the vocabulary, every train
     token, the sizes, the training settings and the seed, so any change gives a new folder.
     """
-    from ..corpora.downloads import cache_root
-
     cfg, data = _cfg(cfg), _prepared(data)
     steps = _budget(cfg, steps)
     settings = {"format": CACHE_FORMAT, **LM_SETTINGS, "emb_dim": cfg.emb_dim,
@@ -326,7 +323,7 @@ def train_reference_lm(data, cfg=None, seed: int = 0, *, steps: int | None = Non
     Training calls ``keras.utils.set_random_seed(seed)``, which also resets the global seeds. Use a
     ``seed`` different from the models you judge, so the judge is not the MLE baseline itself.
     """
-    from ..models import load_model, save_model
+    from ..models import load_model, save_model  # lazy: gan_text.metrics imports without TensorFlow
 
     cfg = _cfg(cfg)
     steps = _budget(cfg, steps)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..checks import whole_number
 from ..config import profile
 from ..dataset import encode_sentences
 from ..errors import GanTextError, one_of
@@ -151,9 +152,6 @@ def _temperatures(temperatures) -> list[float]:
 
 
 def _n(n, cfg) -> int:
-    # lazy: gan_text.models loads TensorFlow; the metrics import without it
-    from ..checks import whole_number
-
     return (cfg or profile()).n_eval if n is None else whole_number("n", n, minimum=2)
 
 

@@ -40,11 +40,12 @@ import pandas as pd
 from ..checks import whole_number
 from ..config import Profile
 from ..config import profile as get_profile
-from ..dataset import Prepared, decode_batch, prepare
+from ..corpora import known_corpora, load_corpus
+from ..dataset import Prepared, TruncationReport, decode_batch, prepare
 from ..errors import GanTextError, one_of
 from ..vocabulary import Vocabulary
 from . import checkpoints as ckpt
-from . import rundir
+from . import recipes, rundir
 from .runner import Runner, RunOptions
 
 CORPUS_SEED = 0  # built-in corpora are generated with this seed: every run sees the same sentences
@@ -93,20 +94,12 @@ def _builder(recipe, saved_name: str | None = None) -> Callable:
     """
     if callable(recipe):
         return recipe
-    from . import recipes
-
     if recipe not in recipes.RECIPES:
         if saved_name is not None:
             raise GanTextError(f"the run was trained with your own recipe {saved_name!r}; pass its builder "
                                f"function again (recipe=my_builder)")
         raise one_of("recipe", recipe, recipes.RECIPES)
     return functools.partial(recipes.build_recipe, recipe)
-
-
-def _default_recipe() -> str:
-    from .recipes import DEFAULT_RECIPE
-
-    return DEFAULT_RECIPE
 
 
 def _corpus_source(corpus) -> tuple[object, str]:
@@ -116,8 +109,6 @@ def _corpus_source(corpus) -> tuple[object, str]:
     if not isinstance(corpus, str | Path):
         raise GanTextError(f"corpus must be a name (grammar, oracle, coco, ...), a path to a text file or "
                            f"a Corpus, not {type(corpus).__name__}")
-    from ..corpora import known_corpora
-
     name = str(corpus)
     if name not in known_corpora() and Path(name).expanduser().exists():
         name = str(Path(name).expanduser().resolve())
@@ -150,8 +141,6 @@ def _apply_steps(recipe, cfg: Profile, overrides: dict, steps) -> tuple[Profile,
 
 
 def _load_data(corpus_source, cfg: Profile):
-    from ..corpora import load_corpus
-
     corpus = corpus_source if not isinstance(corpus_source, str) else load_corpus(
         corpus_source, n_train=cfg.n_train, n_test=cfg.n_test, seed=CORPUS_SEED)
     return corpus, prepare(corpus)
@@ -295,7 +284,7 @@ def _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir) -
         profile = saved["profile"] if profile is None else profile
         overrides = {**saved.get("overrides", {}), **overrides}
     corpus = "grammar" if corpus is None else corpus
-    recipe = _default_recipe() if recipe is None else recipe
+    recipe = recipes.DEFAULT_RECIPE if recipe is None else recipe
     seed = 0 if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise GanTextError(f"seed must be a whole number, got {seed!r}; pass e.g. seed=0")
@@ -426,8 +415,6 @@ def _rebuild(builder, data, config: dict, run_dir: Path):
 
 
 def _empty_report(seq_len: int):
-    from ..dataset import TruncationReport
-
     return TruncationReport(0, 0, 0, seq_len)
 
 
