@@ -351,6 +351,7 @@ def main(argv=None) -> int:
     from speed_report import machine_info
 
     from gan_text.atomic import atomic_path, write_json
+    from gan_text.tf_logs import import_tensorflow_quietly
 
     load_before = load_average()  # machine_info() imports TensorFlow: after the notebooks, not beside them
     started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -375,6 +376,7 @@ def main(argv=None) -> int:
     earlier = json.loads(record_path.read_text()).get("notebooks", {}) if record_path.is_file() else {}
     kept = {name: value for name, value in earlier.items() if name in set(frame["notebook"])}
     judged = verdicts(frame, args.profile, [p.stem for p in sorted(args.notebook_dir.glob("*.ipynb"))])
+    import_tensorflow_quietly()  # machine_info reads TensorFlow's version: without its start-up logs
     machine = {**machine_info(), "load_average": load_before}
     machine["load_average_after"] = load_average()
     write_json(record_path, {"profile": args.profile, "date": started, "timeout_s": args.timeout,
