@@ -245,12 +245,12 @@ def _frame(runs: dict, rows: dict, protocol, n, temperature, seed, n_refs) -> pd
     name = str(run.config.get("recipe", "model"))
     table, headers = {}, {}
     for label, row in rows.items():
-        made_by = runs.get(label)
-        checkpoint = made_by.checkpoint.name if made_by is not None and made_by.checkpoint is not None else ""
+        made_by = runs.get(label, run)  # the real row: the run's own checkpoint, as before
+        checkpoint = made_by.checkpoint.name if made_by.checkpoint is not None else ""
         size = int(row.pop("n"))
         n_hyp = size if cut is None else min(cut, size)
         refs = n_refs - 1 if label == "real" else n_refs
-        table[label] = {"checkpoint": checkpoint if label != "real" else run.checkpoint.name, "protocol": protocol,
+        table[label] = {"checkpoint": checkpoint, "protocol": protocol,
                         "n": size, "temperature": math.nan if label == "real" else float(temperature),
                         "seed": int(seed), "n_hypotheses": n_hyp, "n_references": refs, **row}
         headers[label] = BleuReport(protocol, n_hyp, refs, size, {k: row[f"bleu_{k}"] for k in NS},
