@@ -7,7 +7,8 @@ the CLI would drown in them. :func:`import_tensorflow_quietly` imports TensorFlo
 with the process's stderr (file descriptor 2) sent to a temporary file; if the import fails, what was captured
 is written out before the error, so a real problem stays visible. Python warnings are not affected.
 
-Set ``GAN_TEXT_TF_LOGS=1`` to see TensorFlow's start-up logs again.
+Set ``GAN_TEXT_TF_LOGS=1`` to see TensorFlow's start-up logs again. Its later C++ logs are set by
+:mod:`gan_text.session` (``TF_CPP_MIN_LOG_LEVEL``, imported with the package).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ def import_tensorflow_quietly() -> None:
         import tensorflow  # noqa: F401  (already imported, or the user asked to see the logs)
 
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # its C++ logs after start-up too (errors reach Python)
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as captured:
