@@ -29,6 +29,7 @@ from .checks import seed as check_seed
 from .checks import temperature as check_temperature
 from .config import profile
 from .errors import GanTextError
+from .runconfig import read_config
 from .tf_logs import import_tensorflow_quietly
 
 # The commands import the package's TensorFlow-backed modules inside themselves, after their checks, so that
@@ -102,15 +103,9 @@ def _number(text: str, option: str) -> float:
 
 
 def _run_folder(text: str) -> Path:
-    """A run directory given on the command line, checked before anything heavy is imported."""
-    path = Path(text)
-    if not path.is_dir():
-        raise GanTextError(f"no run directory '{text}'; give a folder written by `python -m gan_text train` "
-                           f"(it holds config.json)")
-    if not (path / "config.json").is_file():
-        raise GanTextError(f"'{text}' is not a run directory (no config.json); give a folder written by "
-                           f"`python -m gan_text train`")
-    return path
+    """A run directory given on the command line, with its config.json checked before anything heavy is imported."""
+    read_config(Path(text))
+    return Path(text)
 
 
 def _metrics_table(summary) -> str:
@@ -206,12 +201,12 @@ def _generate_command(args: argparse.Namespace) -> int:
     n = _whole(args.n, "-n", 1)
     temperature = check_temperature("--temperature", _number(args.temperature, "--temperature"))
     seed = _seed(args.seed)
-    run_dir = _run_folder(args.run_dir)
     output = None if args.output is None else Path(args.output)
     if output is not None and (output.exists() or output.is_symlink()):
         raise GanTextError(f"--output '{output}' exists; give a new file name (generate never overwrites a file)")
     if output is not None and not output.parent.is_dir():
         raise GanTextError(f"--output '{output}': the folder '{output.parent}' does not exist; create it first")
+    run_dir = _run_folder(args.run_dir)
     import_tensorflow_quietly()
     from .training.runs import load_run
 

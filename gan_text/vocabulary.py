@@ -33,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .atomic import write_json
+from .atomic import read_json, write_json
 from .errors import GanTextError
 
 PAD = "<pad>"
@@ -194,11 +194,7 @@ class Vocabulary:
         if not path.is_file():
             raise GanTextError(f"no vocabulary file at '{path}'; check the path or write one "
                                f"with vocab.save(path)")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise GanTextError(f"'{path}' is not valid JSON ({err}); load a file written by "
-                               f"Vocabulary.save") from None
+        data = read_json(path, "load a file written by Vocabulary.save")
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise GanTextError(f"'{path}' is not a gan_text vocabulary (format {found!r}, expected "

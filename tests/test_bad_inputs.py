@@ -53,6 +53,8 @@ CASES = [
     (["generate", "{tmp}/run", "--seed", "-1"], "--seed must be a whole number from 0 to 4294967295, got -1"),
     (["generate", "{tmp}/run", "--output", "{tmp}/sentences.txt"], "exists; give a new file name"),
     (["generate", "{tmp}/run", "--output", "{tmp}/nowhere/out.txt"], "the folder '{tmp}/nowhere' does not exist"),
+    (["generate", "{tmp}/run"], "run/config.json' was not written by gan_text's train; give a run directory"),
+    (["evaluate", "{tmp}/run"], "run/config.json' was not written by gan_text's train; give a run directory"),
     (["evaluate", "{tmp}/run", "--temperature", "1e-300"], "--temperature must be 0 (greedy) or a number from 1e-6"),
     (["evaluate", "{tmp}/run", "--seed", "4294967296"], "--seed must be a whole number from 0 to 4294967295"),
     (["evaluate", "{tmp}/run", "--sweep", "--temperatures", "0.8,1e-300"],

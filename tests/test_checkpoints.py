@@ -132,6 +132,22 @@ def test_a_crash_while_writing_keeps_the_previous_checkpoint_and_pointer(crash, 
     assert ckpt.latest_checkpoint(tmp_path) == again
 
 
+def test_a_disk_too_full_for_the_checkpoint_is_refused_before_writing(lm, tmp_path, monkeypatch):
+    recipe, variables, optimizers = lm
+    models = {"generator": recipe.generator}
+    good = ckpt.save_checkpoint(tmp_path, "pretrain", 1, variables, optimizers, models)
+    state_bytes = sum(np.asarray(v.numpy()).nbytes for v in variables)
+    usage = ckpt.shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(ckpt.shutil, "disk_usage", lambda path: usage._replace(free=2 * state_bytes))
+    with pytest.raises(GanTextError, match=r"not enough disk space for a checkpoint in .*: it needs about "
+                                           r"[0-9.]+ MiB and [0-9.]+ MiB are free; free some space"):
+        ckpt.save_checkpoint(tmp_path, "pretrain", 2, variables, optimizers, models)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "pretrain-000001"]
+    assert ckpt.latest_checkpoint(tmp_path) == good
+    monkeypatch.setattr(ckpt.shutil, "disk_usage", lambda path: usage._replace(free=2 * state_bytes + 2**21))
+    assert ckpt.save_checkpoint(tmp_path, "pretrain", 2, variables, optimizers, models).name == "pretrain-000002"
+
+
 def test_non_finite_values_are_never_written(lm, tmp_path):
     _, variables, optimizers = lm
     good = ckpt.save_checkpoint(tmp_path, "pretrain", 1, variables, optimizers)

@@ -35,6 +35,7 @@ LAYERS = {
     "gan_text.session": FOUNDATION,
     "gan_text.checks": FOUNDATION,  # the number checks of every boundary (no TensorFlow)
     "gan_text.tf_logs": FOUNDATION,  # importing TensorFlow without its start-up logs
+    "gan_text.runconfig": FOUNDATION,  # a run directory's config.json, read and checked without TensorFlow
     # The package's __init__ is foundation, not an application: it imports only config, errors and session
     # (every other submodule loads lazily, through importlib in __getattr__) and holds __version__, which a
     # run directory records (training.rundir). Placing it at the top would make that read a violation.

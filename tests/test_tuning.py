@@ -22,6 +22,7 @@ import gan_text as gt
 from gan_text.corpora import load_corpus
 from gan_text.dataset import prepare
 from gan_text.errors import GanTextError
+from gan_text.runconfig import read_config
 from gan_text.training.phases import Phase, Recipe
 from gan_text.training.recipes import recipe_settings
 from gan_text.tuning import (
@@ -167,7 +168,7 @@ def test_a_study_writes_its_folder_and_table(study):
     assert (defaults["g_lr"], defaults["d_steps"], defaults["batch_size"]) == (3e-5, 1, TINY.batch_size)
     # each trial trained with its own parameters
     trial_1 = frame.set_index("number").loc[1]
-    config = gt.training.rundir.read_config(folder / "trial_001")
+    config = read_config(folder / "trial_001")
     assert config["overrides"]["g_lr"] == pytest.approx(trial_1["g_lr"])
     assert config["profile"]["batch_size"] == trial_1["batch_size"]
     assert study.best_value == frame["objective"].max()

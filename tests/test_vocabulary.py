@@ -191,6 +191,17 @@ def test_load_missing_file(tmp_path):
         Vocabulary.load(tmp_path / "missing.json")
 
 
+def test_load_unreadable_file(tmp_path, monkeypatch):
+    path = Vocabulary(["x"]).save(tmp_path / "vocab.json")
+
+    def refuse(self, *args, **kwargs):  # what a file without read permission gives (tests run as root here)
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(path), "read_text", refuse)
+    with pytest.raises(GanTextError, match="cannot read .*vocab.json.*Permission denied.*Vocabulary.save"):
+        Vocabulary.load(path)
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ('{"format": "gan_text.vocabulary", "tokens": [', r"is not valid JSON \(.*Vocabulary.save"),
     ("\xff\xfe", "is not valid JSON"),
@@ -204,6 +215,7 @@ def test_load_missing_file(tmp_path):
     ('{"format": "gan_text.vocabulary", "version": 1, '
      '"tokens": ["<pad>", "<bos>", "<eos>", "<unk>", "a"], "counts": {"a": "many"}}',
      "is damaged: 'counts' must map tokens to whole numbers"),
+    ("[" * 100_000 + "]" * 100_000, r"is not valid JSON \(nested too deeply\)"),
 ])
 def test_load_rejects_malformed_or_foreign_files(tmp_path, content, message):
     path = tmp_path / "vocab.json"

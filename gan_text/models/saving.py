@@ -24,7 +24,7 @@ from pathlib import Path
 
 import keras
 
-from ..atomic import atomic_path, write_json
+from ..atomic import atomic_path, read_json, write_json
 from ..errors import GanTextError
 from ..vocabulary import Vocabulary
 
@@ -101,10 +101,7 @@ def load_model(directory: str | os.PathLike, compile: bool = True):
     if not config_path.is_file() or not model_path.is_file():
         raise GanTextError(f"no saved model in '{directory}' (it needs {CONFIG_FILE} and {MODEL_FILE}); "
                            f"check the path or save one with save_model(model, directory)")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise GanTextError(f"'{config_path}' is not valid JSON ({err}); save the model again") from None
+    config = read_json(config_path, "save the model again")
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise GanTextError(f"'{config_path}' was not written by gan_text's save_model; "
                            f"save the model again with save_model(model, directory)")

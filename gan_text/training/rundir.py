@@ -18,7 +18,6 @@ every write is atomic (:mod:`gan_text.atomic`), so an interrupted run never leav
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import math
@@ -30,14 +29,13 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..atomic import atomic_path, write_json, write_text
-from ..config import Profile
+from ..atomic import atomic_path, write_text
 from ..errors import GanTextError
+from ..runconfig import CONFIG_FILE
 from .callbacks import SAMPLE_METRICS
 
-CONFIG_FILE, VOCAB_FILE, HISTORY_FILE = "config.json", "vocab.json", "history.csv"
+VOCAB_FILE, HISTORY_FILE = "vocab.json", "history.csv"
 SAMPLES_DIR, PLOTS_DIR = "samples", "plots"
-RUN_FORMAT, RUN_FORMAT_VERSION = "gan_text.run", 1
 RUNS_ROOT = "runs"
 # Settings that must match to resume a run (the others, e.g. eval_every, may change).
 RESUME_KEYS = ("recipe", "corpus", "corpus_seed", "seed", "profile", "phases", "recipe_config", "overrides",
@@ -81,69 +79,6 @@ def jsonable(obj, what: str = "the settings"):
     except (TypeError, ValueError) as err:
         raise GanTextError(f"{what} must be JSON-ready (numbers, strings, lists, dicts): {err}; "
                            f"convert them first") from None
-
-
-def write_config(run_dir: Path, config: dict) -> None:
-    write_json(run_dir / CONFIG_FILE, {"format": RUN_FORMAT, "version": RUN_FORMAT_VERSION, **config})
-
-
-def read_config(run_dir: Path) -> dict:
-    """The ``config.json`` of a run; GanTextError if the folder is not a run directory."""
-    path = Path(run_dir) / CONFIG_FILE
-    if not Path(run_dir).is_dir():
-        raise GanTextError(f"no run directory '{run_dir}'; give a folder written by "
-                           f"`python -m gan_text train` (it holds {CONFIG_FILE})")
-    if not path.is_file():
-        raise GanTextError(f"'{run_dir}' is not a run directory (no {CONFIG_FILE}); give a folder "
-                           f"written by `python -m gan_text train`")
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise GanTextError(f"cannot read '{path}' ({err})") from None
-    except (ValueError, RecursionError) as err:  # ValueError: not JSON, not UTF-8
-        raise GanTextError(f"'{path}' is not valid JSON ({err}); the run directory is damaged") from None
-    if not isinstance(config, dict) or config.get("format") != RUN_FORMAT:
-        raise GanTextError(f"'{path}' was not written by gan_text's train; give a run directory")
-    if config.get("version") != RUN_FORMAT_VERSION:
-        raise GanTextError(f"'{path}' has run format version {config.get('version')!r}, but this gan_text "
-                           f"reads version {RUN_FORMAT_VERSION}; train a new run")
-    problem = _config_problem(config)
-    if problem:
-        raise GanTextError(f"'{path}' is damaged: {problem}; repair it (or train a new run)")
-    return config
-
-
-def _whole(value, minimum: int = 0, below: float = math.inf) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value < below
-
-
-def _config_problem(config: dict) -> str | None:
-    """What is wrong in a parsed ``config.json`` (a missing or mistyped setting), or None. What passes
-    here is what :func:`~gan_text.training.runs.train` and ``load_run`` read without further checks."""
-    for key in ("recipe", "corpus"):
-        if not isinstance(config.get(key), str) or not config[key]:
-            return f"{key!r} must be a name, not {config.get(key)!r}"
-    checks = {"seed": (0, 2**32), "corpus_seed": (0, 2**32), "seq_len": (1, math.inf),
-              "vocab_size": (1, math.inf)}
-    for key, (low, high) in checks.items():
-        if not _whole(config.get(key), low, high):
-            limits = f">= {low}" if high == math.inf else f"from {low} to {high - 1}"
-            return f"{key!r} must be a whole number {limits}, not {config.get(key)!r}"
-    fields = {field.name for field in dataclasses.fields(Profile)}
-    profile = config.get("profile")
-    if not (isinstance(profile, dict) and set(profile) == fields and isinstance(profile["name"], str)
-            and all(_whole(profile[name], 1) for name in fields - {"name"})):
-        return f"'profile' must give {', '.join(sorted(fields))} (whole numbers >= 1, and a name)"
-    if config.get("level", "word") not in ("word", "char"):
-        return f"'level' must be 'word' or 'char', not {config.get('level')!r}"
-    phases = config.get("phases")
-    if not (isinstance(phases, list) and all(isinstance(p, dict) and isinstance(p.get("name"), str)
-                                             and _whole(p.get("steps")) for p in phases)):
-        return "'phases' must list the name and steps of every phase"
-    for key in ("overrides", "recipe_config"):
-        if not isinstance(config.get(key, {}), dict):
-            return f"{key!r} must be a mapping of settings, not {config[key]!r}"
-    return None
 
 
 def first_difference(saved, requested, key: str = "") -> tuple[str, object, object] | None:
@@ -290,7 +225,6 @@ def plot_history(history: pd.DataFrame, plots_dir: Path, extra_scores: tuple[str
     return written
 
 
-__all__ = ["CONFIG_FILE", "HISTORY_FILE", "PLOTS_DIR", "RESUME_KEYS", "RUNS_ROOT", "SAMPLES_DIR", "VOCAB_FILE",
+__all__ = ["HISTORY_FILE", "PLOTS_DIR", "RESUME_KEYS", "RUNS_ROOT", "SAMPLES_DIR", "VOCAB_FILE",
            "check_new_run_dir", "check_resumable", "default_run_dir", "first_difference", "history_frame",
-           "jsonable", "plot_history", "read_config", "read_history", "versions", "write_config",
-           "write_history"]
+           "jsonable", "plot_history", "read_history", "versions", "write_history"]

@@ -43,6 +43,7 @@ from ..config import profile as get_profile
 from ..corpora import known_corpora, load_corpus
 from ..dataset import Prepared, TruncationReport, decode_batch, prepare
 from ..errors import GanTextError, one_of
+from ..runconfig import CONFIG_FILE, read_config, write_config
 from ..vocabulary import Vocabulary
 from . import checkpoints as ckpt
 from . import recipes, rundir
@@ -177,7 +178,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     if resume and out is None:
         raise GanTextError("resume needs the run directory to continue: pass --out DIR (out=...)")
     run_dir = Path(out) if out is not None else None
-    saved = rundir.read_config(run_dir) if resume else None
+    saved = read_config(run_dir) if resume else None
     if run_dir is not None and not resume:
         rundir.check_new_run_dir(run_dir)
     options = RunOptions(eval_every, checkpoint_every, n_eval, n_print, temperature, verbose, evaluate,
@@ -216,7 +217,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     if saved is None:  # score the untrained model, and a first checkpoint to resume from
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
-            rundir.write_config(run_dir, config)
+            write_config(run_dir, config)
             data.vocab.save(run_dir / rundir.VOCAB_FILE)
             runner.evaluate_and_save(0, built.phases[0].name if built.phases else "start", 0)
         except BaseException:  # nothing to resume from: leave no run folder behind to block the next try
@@ -236,7 +237,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     runner.plot()
     if verbose:
         print(f"done in {time.time() - started:.0f} s; run directory: {run_dir}")
-    return Run(run_dir, rundir.read_config(run_dir), built, data, rundir.history_frame(runner.rows),
+    return Run(run_dir, read_config(run_dir), built, data, rundir.history_frame(runner.rows),
                ckpt.latest_checkpoint(root))
 
 
@@ -348,11 +349,11 @@ def load_run(run_dir, recipe: Callable | None = None, checkpoint: str | None = N
     has the vocabulary and ``seq_len`` and no sentences. A damaged ``history.csv`` is left out (warning).
     """
     run_dir = Path(run_dir)
-    config = rundir.read_config(run_dir)
+    config = read_config(run_dir)
     vocab = Vocabulary.load(run_dir / rundir.VOCAB_FILE)
     if len(vocab) != config["vocab_size"]:
         raise GanTextError(f"'{run_dir / rundir.VOCAB_FILE}' holds {len(vocab)} tokens but "
-                           f"'{run_dir / rundir.CONFIG_FILE}' says vocab_size {config['vocab_size']}; the run "
+                           f"'{run_dir / CONFIG_FILE}' says vocab_size {config['vocab_size']}; the run "
                            f"directory is damaged, train a new run")
     if config.get("vocab_sha256", vocab.fingerprint) != vocab.fingerprint:  # runs before 2026-12 have none
         raise GanTextError(f"'{run_dir / rundir.VOCAB_FILE}' is not the vocabulary the run was trained with (its "
