@@ -206,15 +206,16 @@ def test_bad_tokens_raise_a_message_that_says_what_to_fix(oracle, tokens, messag
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda o: o.sample(-1), "the number of sequences n must be an integer >= 0, got -1"),
-    (lambda o: o.sample(2.5), "the number of sequences n must be an integer >= 0, got 2.5"),
-    (lambda o: o.sample(3, seed=-4), "the sampling seed must be an integer >= 0, got -4"),
-    (lambda o: OracleLM(vocab_size=1), "vocab_size must be an integer >= 2, got 1"),
-    (lambda o: OracleLM(hidden_dim=0), "hidden_dim must be an integer >= 1, got 0"),
-    (lambda o: OracleLM(seed=True), "the oracle seed must be an integer >= 0, got True"),
-    (lambda o: oracle_corpus(n_train=0), "n_train must be an integer >= 1, got 0"),
-    (lambda o: oracle_corpus(n_train=5, n_test=-1), "n_test must be an integer >= 0, got -1"),
-    (lambda o: oracle_corpus(n_train=5, seed="a"), "seed must be an integer >= 0, got 'a'"),
+    (lambda o: o.sample(-1), "n must be a whole number >= 0, got -1"),
+    (lambda o: o.sample(2.5), "n must be a whole number >= 0, got 2.5"),
+    (lambda o: o.sample(3, seed=-4), "seed must be a whole number from 0 to 4294967295, got -4; pass e.g. seed=0"),
+    (lambda o: OracleLM(vocab_size=1), "vocab_size must be a whole number >= 2, got 1"),
+    (lambda o: OracleLM(hidden_dim=0), "hidden_dim must be a whole number >= 1, got 0"),
+    (lambda o: OracleLM(seed=True), "seed must be a whole number from 0 to 4294967295, got True"),
+    (lambda o: oracle_corpus(n_train=0), "n_train must be a whole number >= 1, got 0"),
+    (lambda o: oracle_corpus(n_train=5, n_test=-1), "n_test must be a whole number >= 0, got -1"),
+    (lambda o: OracleLM(seed=2**32), "seed must be a whole number from 0 to 4294967295, got 4294967296"),
+    (lambda o: oracle_corpus(n_train=5, seed="a"), "seed must be a whole number from 0 to 4294967295, got 'a'"),
 ])
 def test_bad_sizes_and_seeds_raise_a_message(oracle, call, message):
     with pytest.raises(GanTextError) as error:

@@ -46,6 +46,8 @@ import re
 import numpy as np
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from ..checks import seed as check_seed
+from ..checks import whole_number
 from ..errors import GanTextError
 from .base import Corpus
 
@@ -83,12 +85,6 @@ def _in_chunks(work, n_rows: int, rows_per_chunk: int) -> None:
             list(pool.map(work, slices))  # list() re-raises any error from a worker
 
 
-def _positive_int(value, what: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise GanTextError(f"{what} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 class OracleLM:
     """A random LSTM language model that samples sequences and scores them exactly.
 
@@ -99,11 +95,11 @@ class OracleLM:
 
     def __init__(self, vocab_size: int = 5000, emb_dim: int = 32, hidden_dim: int = 32,
                  seq_len: int = 20, seed: int = ORACLE_SEED):
-        self.vocab_size = _positive_int(vocab_size, "vocab_size", 2)
-        self.emb_dim = _positive_int(emb_dim, "emb_dim")
-        self.hidden_dim = _positive_int(hidden_dim, "hidden_dim")
-        self.seq_len = _positive_int(seq_len, "seq_len")
-        self.seed = _positive_int(seed, "the oracle seed", 0)
+        self.vocab_size = whole_number("vocab_size", vocab_size, 2)
+        self.emb_dim = whole_number("emb_dim", emb_dim)
+        self.hidden_dim = whole_number("hidden_dim", hidden_dim)
+        self.seq_len = whole_number("seq_len", seq_len)
+        self.seed = check_seed("seed", seed)
         rng = np.random.default_rng(self.seed)
         v, e, h = self.vocab_size, self.emb_dim, self.hidden_dim
         self._w = {  # drawn in this order; changing the order would change every oracle
@@ -228,8 +224,8 @@ class OracleLM:
         ``numpy.random.default_rng(seed)``: the same seed gives the same sequences, and
         ``sample(m, seed)`` is the first m rows of ``sample(n, seed)`` for m <= n.
         """
-        n = _positive_int(n, "the number of sequences n", 0)
-        seed = _positive_int(seed, "the sampling seed", 0)
+        n = whole_number("n", n, 0)
+        seed = check_seed("seed", seed)
         uniforms = np.random.default_rng(seed).random((n, self.seq_len))
         out = np.empty((n, self.seq_len), dtype=np.int32)
 
@@ -338,9 +334,9 @@ def oracle_corpus(n_train: int | None = None, n_test: int | None = None, seed: i
     sentences of the larger corpus. ``corpus.true_model`` is :func:`default_oracle`, whose ``nll``
     scores generated sentences (NLL-oracle).
     """
-    n_train = N_TRAIN if n_train is None else _positive_int(n_train, "n_train")
-    n_test = N_TEST if n_test is None else _positive_int(n_test, "n_test", 0)
-    seed = _positive_int(seed, "seed", 0)
+    n_train = N_TRAIN if n_train is None else whole_number("n_train", n_train)
+    n_test = N_TEST if n_test is None else whole_number("n_test", n_test, 0)
+    seed = check_seed("seed", seed)
     train_seed, test_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2))
     oracle = default_oracle()
 
