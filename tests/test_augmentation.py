@@ -232,8 +232,8 @@ def test_noise_std_falls_linearly_to_zero_over_the_steps():
         aug.noise_std_at(0, 0, 0.2)
 
 
-@pytest.mark.parametrize("name", ["minimax", "non_saturating", "relativistic", "relativistic_average",
-                                  "least_squares"])
+@pytest.mark.parametrize("name", ["minimax", "non_saturating", "categorical_crossentropy", "relativistic",
+                                  "relativistic_average", "least_squares"])
 def test_label_smoothing_changes_d_loss_by_the_hand_computed_amount(name):
     s, t = 0.1, 0.9
     r, f = np.array([0.5, -1.0, 2.0], np.float32), np.array([-0.3, 0.4, 1.0], np.float32)
@@ -256,7 +256,7 @@ def test_label_smoothing_is_refused_where_there_is_no_real_target(name):
 
 def test_label_smoothing_errors():
     assert set(LOSSES) == {"minimax", "non_saturating", "least_squares", "wasserstein", "wgan_gp", "hinge",
-                           "relativistic", "relativistic_average"}  # a new loss needs a decision here
+                           "relativistic", "relativistic_average", "categorical_crossentropy"}  # a new loss needs a decision here
     with pytest.raises(GanTextError, match=r"label_smoothing must be a fraction in \[0, 1\), got 1"):
         smooth_labels("minimax", 1)
     with pytest.raises(GanTextError, match="already smoothed"):

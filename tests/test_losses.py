@@ -13,7 +13,7 @@ from gan_text.errors import GanTextError
 from gan_text.training import LOSSES, GANLoss, clip_weights, get_loss, gradient_penalty, loss_curves
 
 NAMES = ("minimax", "non_saturating", "least_squares", "wasserstein", "wgan_gp", "hinge", "relativistic",
-         "relativistic_average")
+         "relativistic_average", "categorical_crossentropy")
 MONOTONE = tuple(n for n in NAMES if n != "least_squares")  # every loss but LSGAN is monotone in a logit
 
 
@@ -42,7 +42,21 @@ def reference(name, r, f):
         rr, ff = r - mean(f), f - mean(r)
         return (-mean(log(sig(rr))) - mean(log(1 - sig(ff))),
                 -mean(log(sig(ff))) - mean(log(1 - sig(rr))))
+    if name == "categorical_crossentropy":
+        return categorical_reference(r, f)
     raise AssertionError(name)
+
+
+def softmax_real_fake(x):
+    """D's logit x read as the class logits (x, 0) of {real, fake}: the 2-way softmax, naive numpy, (..., 2)."""
+    z = np.stack([np.asarray(x, dtype="float64"), np.zeros(np.shape(x))], axis=-1)
+    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+
+def categorical_reference(r, f):
+    """(d_loss, g_loss) as categorical cross-entropies: real -> class 0, fake -> class 1; G labels fakes real."""
+    p_r, p_f = softmax_real_fake(r), softmax_real_fake(f)
+    return -np.mean(np.log(p_r[..., 0])) - np.mean(np.log(p_f[..., 1])), -np.mean(np.log(p_f[..., 0]))
 
 
 def losses_of(name, r, f):
@@ -53,7 +67,7 @@ def losses_of(name, r, f):
 # ---------------------------------------------------------------------------------------------------
 # Registry
 
-def test_registry_has_the_eight_losses_with_their_flags():
+def test_registry_has_the_nine_losses_with_their_flags():
     assert tuple(LOSSES) == NAMES
     for name, loss in LOSSES.items():
         assert isinstance(loss, GANLoss) and loss.name == name and get_loss(name) is loss
@@ -83,6 +97,7 @@ def test_a_few_values_worked_out_on_paper():
     assert losses_of("non_saturating", zero, zero) == pytest.approx((2 * math.log(2), math.log(2)), rel=1e-6)
     assert losses_of("relativistic", zero, zero) == pytest.approx((math.log(2), math.log(2)), rel=1e-6)
     assert losses_of("relativistic_average", zero, zero) == pytest.approx((2 * math.log(2),) * 2, rel=1e-6)
+    assert losses_of("categorical_crossentropy", zero, zero) == pytest.approx((2 * math.log(2), math.log(2)))
     # r = (2, 0), f = (-1, 3)
     r, f = [[2.0], [0.0]], [[-1.0], [3.0]]
     assert losses_of("least_squares", r, f) == pytest.approx(((1 + 1) / 2 + (1 + 9) / 2, (4 + 4) / 2))
@@ -130,6 +145,55 @@ def test_losses_run_inside_a_tf_function_with_an_unknown_batch():
                            input_signature=[spec, spec])
         d, g = step(r, f)
         assert (float(d), float(g)) == pytest.approx(reference(name, r, f), rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Categorical cross-entropy: D as a 2-way softmax over {real, fake} is the non-saturating loss
+
+def keras_cce(x, label):
+    """keras.losses.CategoricalCrossentropy of the class logits (x, 0) against one label (0 real, 1 fake)."""
+    x = np.asarray(x, "float32").reshape(-1)  # every logit is one opinion: (n, 2) class logits
+    labels = np.tile(np.eye(2, dtype="float32")[label], (len(x), 1))
+    return float(keras.losses.CategoricalCrossentropy(from_logits=True)(labels, np.stack([x, 0 * x], axis=1)))
+
+
+def keras_categorical(r, f):
+    """(d_loss, g_loss) from Keras's categorical cross-entropy; G labels its fakes real."""
+    return keras_cce(r, 0) + keras_cce(f, 1), keras_cce(f, 0)
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (2, 4, 1), (3, 4)])
+def test_categorical_crossentropy_is_keras_categorical_crossentropy_on_two_classes(shape):
+    rng = np.random.default_rng(sum(shape))
+    r, f = (rng.normal(size=shape).astype("float32") * 3 for _ in range(2))
+    d, g = losses_of("categorical_crossentropy", r, f)
+    assert (d, g) == pytest.approx(keras_categorical(r, f), rel=1e-5)
+    assert (d, g) == pytest.approx(categorical_reference(r, f), rel=1e-5)
+
+
+def test_a_two_logit_softmax_discriminator_gives_the_same_loss_as_its_logit_difference():
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=(2, 6, 2)) * 2  # real and fake sentences, each with logits (real, fake)
+    cce = keras.losses.CategoricalCrossentropy(from_logits=True)
+    real_label, fake_label = np.tile([1.0, 0.0], (6, 1)), np.tile([0.0, 1.0], (6, 1))
+    d_two = float(cce(real_label, a)) + float(cce(fake_label, b))
+    g_two = float(cce(real_label, b))
+    loss = get_loss("categorical_crossentropy")
+    r, f = a[:, :1] - a[:, 1:], b[:, :1] - b[:, 1:]
+    assert (float(loss.d_loss(r, f)), float(loss.g_loss(r, f))) == pytest.approx((d_two, g_two), rel=1e-5)
+
+
+def test_categorical_crossentropy_equals_non_saturating_in_values_and_gradients():
+    rng = np.random.default_rng(5)
+    r, f = rng.normal(size=(8, 3)) * 4, rng.normal(size=(8, 3)) * 4
+    cce, nsat, minimax = (get_loss(n) for n in ("categorical_crossentropy", "non_saturating", "minimax"))
+    assert losses_of(cce.name, r, f) == pytest.approx(losses_of(nsat.name, r, f), rel=1e-6)
+    for part in ("d_loss", "g_loss"):
+        for mine, theirs in zip(grads(getattr(cce, part), r, f), grads(getattr(nsat, part), r, f), strict=True):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+    # the other generator objective, minus D's cross-entropy on the fakes, is minimax's saturating loss
+    assert float(minimax.g_loss(r, f)) == pytest.approx(-keras_cce(f, 1), rel=1e-5)
+    assert float(cce.g_loss(r, f)) != pytest.approx(float(minimax.g_loss(r, f)), rel=1e-2)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -193,14 +257,14 @@ def test_large_logits_give_finite_exact_losses_and_gradients(name):
     # the limits by hand: log σ(x) -> x for x -> -inf and -> 0 for x -> +inf
     expected = {"minimax": (100, -50), "non_saturating": (100, 50), "least_squares": (20001, 10001),
                 "wasserstein": (0, 0), "wgan_gp": (0, 0), "hinge": (101, 0), "relativistic": (100, 100),
-                "relativistic_average": (100, 100)}[name]
+                "relativistic_average": (100, 100), "categorical_crossentropy": (100, 50)}[name]
     assert (d, g) == pytest.approx(expected, rel=1e-6)
     loss = get_loss(name)
     for fn in (loss.d_loss, loss.g_loss):
         assert all(np.all(np.isfinite(x)) for x in grads(fn, r, f))
     confident = losses_of(name, r[:1], f[:1])  # D perfectly right: cross-entropies vanish, no NaN
     assert np.all(np.isfinite(confident))
-    if name in ("minimax", "non_saturating", "relativistic", "relativistic_average"):
+    if name in ("minimax", "non_saturating", "relativistic", "relativistic_average", "categorical_crossentropy"):
         assert confident[0] == pytest.approx(0.0, abs=1e-30)
 
 

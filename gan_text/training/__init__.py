@@ -8,7 +8,8 @@
   extensions: ``RegularisedGAN`` (augmentation, instance noise, consistency, label smoothing) and ``SplitUpdateGAN``
   (the original loop's two discriminator updates); ``SeqGAN``: policy gradients with Monte-Carlo rollouts.
 - The loss zoo: ``get_loss(name)`` / ``LOSSES`` (minimax, non_saturating, least_squares, wasserstein, wgan_gp, hinge,
-  relativistic, relativistic_average), ``gradient_penalty``, ``clip_weights``, ``loss_curves``.
+  relativistic, relativistic_average, categorical_crossentropy), ``gradient_penalty``, ``clip_weights``,
+  ``loss_curves``.
 - Inverse-temperature schedules for Gumbel-softmax: ``beta_at``.
 
 Submodules that need TensorFlow are imported on first use, so ``import gan_text.training.losses`` stays cheap.

@@ -1,4 +1,4 @@
-"""The loss zoo: eight ways to score a discriminator and a generator against each other.
+"""The loss zoo: nine ways to score a discriminator and a generator against each other.
 
 Notation used in every formula below:
 
@@ -11,18 +11,19 @@ Logits may have any shape: ``(batch, 1)`` (``cnn``, ``rnn``, ``transformer``), `
 (``seed``, one logit per step) or ``(batch, num_rep)`` (``relgan``); every logit counts as one
 real/fake opinion and each loss is the mean over them. Every loss returns a float32 scalar.
 
-========================  ========================================================================
-name                      loss (D = discriminator, G = generator; both minimise)
-========================  ========================================================================
-``minimax``               D: -E log σ(r) - E log(1-σ(f));   G: E log(1-σ(f))   (saturates)
-``non_saturating``        D: same as minimax;               G: -E log σ(f)
-``least_squares``         D: E (r-1)² + E f²;                G: E (f-1)²
-``wasserstein``           D: E f - E r;                     G: -E f;  critic weights clipped
-``wgan_gp``               D: E f - E r (+ gradient penalty); G: -E f
-``hinge``                 D: E max(0,1-r) + E max(0,1+f);   G: -E f
-``relativistic``          D: -E log σ(r-f);                 G: -E log σ(f-r)
-``relativistic_average``  D: -E log σ(r-E f) - E log(1-σ(f-E r));  G: the same with r and f swapped
-========================  ========================================================================
+============================  ========================================================================
+name                          loss (D = discriminator, G = generator; both minimise)
+============================  ========================================================================
+``minimax``                   D: -E log σ(r) - E log(1-σ(f));   G: E log(1-σ(f))   (saturates)
+``non_saturating``            D: same as minimax;               G: -E log σ(f)
+``least_squares``             D: E (r-1)² + E f²;                G: E (f-1)²
+``wasserstein``               D: E f - E r;                     G: -E f;  critic weights clipped
+``wgan_gp``                   D: E f - E r (+ gradient penalty); G: -E f
+``hinge``                     D: E max(0,1-r) + E max(0,1+f);   G: -E f
+``relativistic``              D: -E log σ(r-f);                 G: -E log σ(f-r)
+``relativistic_average``      D: -E log σ(r-E f) - E log(1-σ(f-E r));  G: the same with r and f swapped
+``categorical_crossentropy``  non_saturating read as a 2-way softmax over {real, fake}: the same numbers
+============================  ========================================================================
 
 ``log σ(x)`` is computed as ``-softplus(-x)`` and ``log(1-σ(x))`` as ``-softplus(x)``: both stay exact
 and finite for logits of ±100, where the naive ``log(sigmoid(x))`` gives ``log(0) = -inf``.
@@ -188,7 +189,7 @@ class GANLoss:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The eight losses. Each function documents its formula and returns the GANLoss.
+# The nine losses. Each function documents its formula and returns the GANLoss.
 
 def minimax() -> GANLoss:
     """The original minimax GAN (Goodfellow et al., 2014, "Generative Adversarial Nets", eq. 1).
@@ -299,9 +300,28 @@ def relativistic_average() -> GANLoss:
                    g_fake=neg_log_sigmoid, g_real=neg_log_one_minus_sigmoid, relativism="average")
 
 
+def categorical_crossentropy() -> GANLoss:
+    """The discriminator as a 2-way softmax over {real, fake}, scored by categorical cross-entropy.
+
+    Read D's logit x as the log-odds of "real" against "fake": class logits ``(x, 0)``, so
+    ``softmax(x, 0) = (e^x, 1) / (e^x + 1) = (σ(x), 1 - σ(x))``. The categorical cross-entropy with the
+    one-hot labels real = (1, 0), fake = (0, 1) is then ``L_D = -E log σ(r) - E log(1 - σ(f))``, and the
+    generator minimises the same cross-entropy with its fakes labelled real (the Keras idiom of flipped
+    labels): ``L_G = -E log σ(f)``, the non-saturating choice (minus D's own cross-entropy on the fakes
+    would be minimax's saturating ``E log(1 - σ(f))``). A discriminator with two outputs
+    ``(a, b)`` would add nothing: a 2-way softmax only sees ``x = a - b``. So this IS :func:`non_saturating`,
+    term for term; it is listed so that the identity is checked (against Keras's
+    ``CategoricalCrossentropy``) and seen, not assumed. Any logit shape, as for every loss.
+    """
+    return GANLoss("categorical_crossentropy",
+                   "softmax(x, 0) = (σ(x), 1-σ(x)):  L_D = -E log σ(r) - E log(1-σ(f));  L_G = -E log σ(f)",
+                   "Goodfellow et al. 2014, section 3, with D as a two-class softmax classifier",
+                   d_real=neg_log_sigmoid, d_fake=neg_log_one_minus_sigmoid, g_fake=neg_log_sigmoid)
+
+
 LOSSES: dict[str, GANLoss] = {loss.name: loss for loss in (
     minimax(), non_saturating(), least_squares(), wasserstein(), wgan_gp(), hinge(), relativistic(),
-    relativistic_average())}
+    relativistic_average(), categorical_crossentropy())}
 
 
 def get_loss(name: str | GANLoss) -> GANLoss:
@@ -328,8 +348,8 @@ def smooth_labels(loss: str | GANLoss, smoothing: float) -> GANLoss:
     never asked for certainty keeps its logits moderate and its gradients informative. What "target
     1 - s" means depends on the loss; with ``t = 1 - s``:
 
-    - cross-entropy losses (``minimax``, ``non_saturating``): ``d_real(r) = -t log σ(r) - s log(1 - σ(r))``,
-      minimal at σ(r) = t instead of at r -> inf;
+    - cross-entropy losses (``minimax``, ``non_saturating``, ``categorical_crossentropy``):
+      ``d_real(r) = -t log σ(r) - s log(1 - σ(r))``, minimal at σ(r) = t instead of at r -> inf;
     - ``least_squares``: ``d_real(r) = (r - t)²``, the target b = 1 - s;
     - relativistic (``relativistic``, ``relativistic_average``): the same cross-entropy on ``r - f`` (or
       ``r - E f``): "the real sentence is the more realistic one" with probability t, not 1;
@@ -363,8 +383,8 @@ def smooth_labels(loss: str | GANLoss, smoothing: float) -> GANLoss:
         formula = f"(r - {target:g})² as the real term"
     else:
         raise GanTextError(f"label smoothing needs a loss with a real target (minimax, non_saturating, "
-                           f"least_squares, relativistic, relativistic_average); {loss.name!r} has none; "
-                           "use label_smoothing=0 or another loss")
+                           f"categorical_crossentropy, least_squares, relativistic, relativistic_average); "
+                           f"{loss.name!r} has none; use label_smoothing=0 or another loss")
     return replace(loss, d_real=d_real, formula=f"{loss.formula};  smoothed: {formula}",
                    label_smoothing=float(smoothing))
 
@@ -382,7 +402,7 @@ def loss_curves(logits=None, *, other_logit: float = 0.0) -> pd.DataFrame:
     - ``discriminator_real``: the discriminator's loss on a real sample with logit x;
     - ``discriminator_fake``: the discriminator's loss on a fake sample with logit x.
 
-    For the six non-relativistic losses the discriminator's loss is a sum of a real and a fake term
+    For the seven non-relativistic losses the discriminator's loss is a sum of a real and a fake term
     and the two columns are those terms (so ``discriminator_real(x) + discriminator_fake(y)`` is
     ``d_loss`` on one real logit x and one fake logit y); the generator ignores real logits.
 
@@ -418,6 +438,6 @@ def loss_curves(logits=None, *, other_logit: float = 0.0) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["LOSSES", "GANLoss", "clip_weights", "get_loss", "gradient_penalty", "hinge",
-           "least_squares", "loss_curves", "minimax", "non_saturating", "relativistic",
+__all__ = ["LOSSES", "GANLoss", "categorical_crossentropy", "clip_weights", "get_loss", "gradient_penalty",
+           "hinge", "least_squares", "loss_curves", "minimax", "non_saturating", "relativistic",
            "relativistic_average", "smooth_labels", "wasserstein", "wgan_gp"]
