@@ -50,7 +50,8 @@ In Python (``benchmarks/speed_report.py`` does this)::
     result = seed_loop_speed.measure(seed_loop_speed.parse_args(["--rounds", "9"]))
     result["speedup"]          # median naive (one-hot each step) time / median compiled time
 
-This is the only file of the project allowed to use ``trainable = False`` with ``train_on_batch``.
+The naive loop itself is :class:`gan_text.training.keras2_idiom.Keras2Loop`, the only module of the project
+that uses ``trainable = False`` with ``train_on_batch``; notebook 04 runs its check on the course's models.
 """
 
 from __future__ import annotations
@@ -70,11 +71,12 @@ import tensorflow as tf  # noqa: E402
 from gan_text.dataset import to_onehot  # noqa: E402
 from gan_text.models import build_discriminator, build_generator  # noqa: E402
 from gan_text.training.distribute import replica_seed  # noqa: E402
+from gan_text.training.keras2_idiom import BETA_1, LEARNING_RATE, Keras2Loop, frozen_idiom_check  # noqa: E402
 from gan_text.training.split_update import SplitUpdateGAN  # noqa: E402
 from gan_text.training.textgan import TextGAN  # noqa: E402
 from gan_text.vocabulary import EOS_ID  # noqa: E402
 
-LR, BETA_1, SEED = 2e-4, 0.5, 0
+LR, SEED = LEARNING_RATE, 0  # Adam(2e-4, beta_1=0.5), as the Keras 2 loop
 TOLERANCE = 1e-5  # "same math": largest allowed |naive - compiled| after check_steps steps
 NAIVE, NAIVE_ONCE, COMPILED = ("naive, real batch made one-hot each step",
                                "naive, real one-hot made once (untimed)", "compiled train_step (fit)")
@@ -98,39 +100,15 @@ def real_batch(args) -> np.ndarray:
     return tokens
 
 
-def bce():
-    return keras.losses.BinaryCrossentropy(from_logits=True)
-
-
 def adam():
     return keras.optimizers.Adam(LR, beta_1=BETA_1)
 
 
-# --- the naive loop (the original, Keras 2 style) ---------------------------------------------------------
+# --- the naive loop (the original, Keras 2 style): gan_text.training.keras2_idiom.Keras2Loop -------------
 
-class NaiveLoop:
-    """The original loop: predict(), two train_on_batch for D, one for the frozen-D combined model."""
-
-    def __init__(self, generator, discriminator, args, toggle: bool = True):
-        self.generator, self.discriminator, self.toggle = generator, discriminator, toggle
-        discriminator.compile(optimizer=adam(), loss=bce())
-        discriminator.trainable = False  # the Keras 2 idiom: freeze D inside the combined model
-        z = keras.Input((args.noise_dim,))
-        self.combined = keras.Model(z, discriminator(generator(z)))
-        self.combined.compile(optimizer=adam(), loss=bce())
-        shape = (args.batch_size, args.seq_len, 1)
-        self.ones, self.zeros = np.ones(shape, np.float32), np.zeros(shape, np.float32)
-
-    def step(self, real_onehot, noise_d, noise_g):
-        fake = self.generator.predict(noise_d, verbose=0)
-        if self.toggle:
-            self.discriminator.trainable = True
-        d_real = self.discriminator.train_on_batch(real_onehot, self.ones)
-        d_fake = self.discriminator.train_on_batch(fake, self.zeros)
-        if self.toggle:
-            self.discriminator.trainable = False
-        g_loss = self.combined.train_on_batch(noise_g, self.ones)
-        return d_real + d_fake, g_loss
+def naive_loop(generator, discriminator, toggle: bool = True) -> Keras2Loop:
+    """The original loop on these models: predict(), two train_on_batch for D, one for the frozen-D model."""
+    return Keras2Loop(generator, discriminator, toggle=toggle, learning_rate=LR, beta_1=BETA_1)
 
 
 def noise_stream(args):
@@ -177,7 +155,7 @@ def check_equal(args, tokens, **compile_options) -> dict:
     naive_g.set_weights(generator.get_weights())
     naive_d.set_weights(discriminator.get_weights())
     gan = compiled_gan(generator, discriminator, **compile_options)
-    naive = NaiveLoop(naive_g, naive_d, args)
+    naive = naive_loop(naive_g, naive_d)
     draw = noise_stream(args)
     onehot = to_onehot(tokens, args.vocab_size)
     for _ in range(steps):
@@ -203,13 +181,9 @@ def check_steps(args, compile_options: dict) -> int:
 
 
 def frozen_idiom_trains_d(args, tokens) -> bool:
-    """The Keras 2 idiom WITHOUT toggling: does D's train_on_batch change D's weights under Keras 3?"""
-    generator, discriminator = make_models(args)
-    naive = NaiveLoop(generator, discriminator, args, toggle=False)
-    before = [w.copy() for w in discriminator.get_weights()]
-    draw = noise_stream(args)
-    naive.step(to_onehot(tokens, args.vocab_size), draw(), draw())
-    return any(not np.array_equal(a, b) for a, b in zip(before, discriminator.get_weights(), strict=True))
+    """The Keras 2 idiom WITHOUT toggling: does D's train_on_batch change D's weights under Keras 3?
+    (:func:`gan_text.training.keras2_idiom.frozen_idiom_check`, which notebook 04 runs too.)"""
+    return frozen_idiom_check(*make_models(args), tokens, toggle=False, seed=SEED).d_moved
 
 
 # --- timing ------------------------------------------------------------------------------------------------
@@ -253,7 +227,7 @@ def time_variants(args, tokens) -> pd.DataFrame:
     noises = [draw() for _ in range(2 * args.steps)]
     dataset = tf.data.Dataset.from_tensors(tokens).repeat()
     onehot_once = to_onehot(tokens, args.vocab_size)
-    naive = NaiveLoop(*make_models(args), args)
+    naive = naive_loop(*make_models(args))
 
     def run_naive(onehot_each_step):
         for i in range(args.steps):

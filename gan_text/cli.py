@@ -344,7 +344,9 @@ def _add_bench_command(commands) -> None:
     bench.add_argument("--seeds", metavar="N", default=None, help="number of seeds 0..N-1 (default: the profile's)")
     bench.add_argument("--recipes", metavar="LIST", default="mle,seqgan,relgan",
                        help="comma-separated subset of mle,seqgan,relgan (default: all three)")
-    bench.add_argument("--out", metavar="DIR", default=None, help="results folder (default benchmarks/results)")
+    bench.add_argument("--out", metavar="DIR", default=None,
+                       help="results folder (default: the package's gan_text/bench/data, where the committed "
+                            "course results ship)")
     bench.set_defaults(run=_bench_command)
 
 

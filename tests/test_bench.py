@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import gan_text as gt
 from gan_text.bench import (
     PLANS,
     PUBLISHED,
@@ -23,11 +24,22 @@ from gan_text.bench import (
     results_table,
     run_benchmark,
 )
-from gan_text.bench.budgets import BENCHMARKS, PROFILES, RECIPES, check_recipes, recipe_overrides
+from gan_text.bench.budgets import (
+    BENCHMARKS,
+    PAPER_BETA_MAX,
+    PAPER_RELGAN,
+    PROFILES,
+    RECIPES,
+    check_recipes,
+    recipe_overrides,
+)
 from gan_text.bench.results import COLUMNS, paths, write_results
 from gan_text.bench.running import RunResult, nll_function
 from gan_text.cli import main
+from gan_text.corpora import load_corpus
+from gan_text.dataset import prepare
 from gan_text.errors import GanTextError
+from gan_text.training.recipes import build_recipe
 
 # Tiny budgets: a few steps, a few samples; seconds per recipe on two cores.
 TINY = {"n_train": 128, "n_test": 48, "pretrain_steps": 4, "steps": 2, "seqgan_steps": 1, "pretrain_d_steps": 1,
@@ -45,6 +57,25 @@ def test_every_benchmark_and_profile_has_a_budget_and_mle_gets_the_gans_generato
         assert overrides["seqgan"]["steps"] <= overrides["relgan"]["steps"]  # rollouts make SeqGAN steps dear
     assert plan("oracle", "full").pretrain_steps == 80 * (10_000 // 64)  # Texygen: 80 epochs of batch 64
     assert plan("coco", "course", steps=7).steps == 7
+
+
+def test_the_full_profile_runs_relgan_with_the_papers_settings_and_they_build():
+    course = recipe_overrides("relgan", plan("oracle", "course"), "oracle", "course")
+    assert not set(PAPER_RELGAN) & set(course)  # the course keeps the recipe's own (CPU-tuned) defaults
+    for benchmark in BENCHMARKS:
+        full = recipe_overrides("relgan", plan(benchmark, "full"), benchmark, "full")
+        assert {k: full[k] for k in PAPER_RELGAN} == PAPER_RELGAN
+        assert full["beta_max"] == PAPER_BETA_MAX[benchmark] and full["steps"] == plan(benchmark, "full").steps
+        assert (full["g_lr"], full["d_lr"], full["d_steps"], full["num_rep"]) == (1e-4, 1e-4, 5, 64)
+    assert recipe_overrides("mle", plan("coco", "full"), "coco", "full") == recipe_overrides("mle", plan("coco", "full"))
+    # The paper's discriminator builds: 64 representations of width 1, 300 filters per width, fc 100.
+    data = prepare(load_corpus("grammar", n_train=64, n_test=16, seed=0))
+    built = build_recipe("relgan", data, gt.profile("smoke"), seed=0,
+                         **{**full, "pretrain_steps": 1, "steps": 1})
+    logits = built.discriminator(keras.ops.one_hot(data.train_tokens[:2], data.vocab_size))
+    assert tuple(logits.shape) == (2, 64)
+    assert {k: built.config[k] for k in ("g_lr", "d_lr", "d_steps", "beta_max")} == {
+        k: full[k] for k in ("g_lr", "d_lr", "d_steps", "beta_max")}
 
 
 def test_published_values_carry_their_sources():

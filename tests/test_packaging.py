@@ -1,9 +1,18 @@
-"""The set-up files agree with each other: pyproject.toml, environment.yml, README.md and .ci/run."""
+"""The set-up files agree with each other: pyproject.toml, environment.yml, README.md and .ci/run; and a built
+wheel carries the benchmark results that notebook 11 reads."""
 
 from __future__ import annotations
 
+import ast
+import fnmatch
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
+from pathlib import Path
 
 from conftest import REPO
 
@@ -84,3 +93,59 @@ def test_badges_and_install_cells_name_the_repository_of_the_project_urls():
         assert badge + path.name in cells[0], path.name
         install = next(c for c in cells if "google.colab" in c)
         assert f"git+{repository}" in install, path.name
+
+
+# --- the benchmark results ship with the package (notebook 11 runs offline, from a pip install) ----------------
+
+SHIPPED = [f"{benchmark}_course{suffix}" for benchmark in ("oracle", "coco")
+           for suffix in (".csv", "_curves.csv", "_sweep.csv", ".json", ".png")]
+
+
+def test_the_committed_benchmark_results_live_in_the_package_once():
+    data = REPO / "gan_text" / "bench" / "data"
+    for name in SHIPPED:
+        assert (data / name).is_file(), name
+        assert not (REPO / "benchmarks" / "results" / name).exists(), f"{name} is kept twice"
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["gan_text.bench"]
+    assert all(any(fnmatch.fnmatch(f"data/{name}", p) for p in patterns) for name in SHIPPED)
+
+
+def test_load_results_without_out_reads_the_shipped_results():
+    import gan_text
+    from gan_text.bench import DEFAULT_OUT, load_results
+
+    assert DEFAULT_OUT == Path(gan_text.__file__).parent / "bench" / "data"
+    for benchmark in ("oracle", "coco"):
+        results = load_results(benchmark)  # no `out`, whatever the working directory
+        assert results.paths["final"] == DEFAULT_OUT / f"{benchmark}_course.csv"
+        assert {"mle", "seqgan", "relgan"} <= set(results.final["recipe"])
+        assert not results.curves.empty and not results.sweep.empty and results.meta["seeds"]
+
+
+def test_a_built_wheel_holds_the_results_and_reads_them_from_outside_the_repository(tmp_path):
+    # A non-editable install, offline: build the wheel from a copy of the sources with the setuptools already
+    # installed (no index, no build isolation), unpack it as `pip install --target` would, and load the results
+    # in a fresh interpreter whose working directory is not the repository.
+    source = tmp_path / "source"
+    shutil.copytree(REPO / "gan_text", source / "gan_text", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+                    "-w", str(tmp_path / "dist"), str(source)], check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "dist").glob("gan_text-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "site")
+    for name in SHIPPED:
+        assert f"gan_text/bench/data/{name}" in names, name
+        assert (tmp_path / "site/gan_text/bench/data" / name).read_bytes() == \
+            (REPO / "gan_text/bench/data" / name).read_bytes()
+    script = ("import gan_text, gan_text.bench as bench; results = bench.load_results('coco');"
+              "print(gan_text.__file__); print(results.paths['final']); print(sorted(set(results.final['recipe'])))")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300, check=True)
+    package_file, final, recipes = run.stdout.strip().splitlines()[-3:]
+    assert Path(package_file).parent == tmp_path / "site" / "gan_text"  # the installed copy, not the repository
+    assert Path(final) == tmp_path / "site/gan_text/bench/data/coco_course.csv"
+    assert {"mle", "seqgan", "relgan"} <= set(ast.literal_eval(recipes))

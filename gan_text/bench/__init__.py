@@ -9,11 +9,12 @@ runs MLE, SeqGAN and RelGAN on
   ``texygen`` protocol, NLL-gen, and the MLE temperature sweep;
 
 and writes CSV files, a JSON record (machine, versions, budget, seeds) and a plot into
-``benchmarks/results/`` (:mod:`~gan_text.bench.results`). In Python::
+``gan_text/bench/data/`` (:mod:`~gan_text.bench.results`), where the committed ``course`` results ship with
+the package. In Python::
 
     from gan_text.bench import run_benchmark, load_results, results_table, format_table
     results = run_benchmark("oracle", "smoke", seeds=1)   # or read what was run before:
-    results = load_results("oracle", "course")
+    results = load_results("oracle", "course")          # the shipped results, no network needed
     print(format_table(results_table("oracle", "course")))
 
 The budgets of every profile are in :data:`~gan_text.bench.budgets.PLANS`; the published values with their

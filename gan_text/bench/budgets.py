@@ -150,17 +150,43 @@ def plan(benchmark: str, profile: str, **changes) -> Budget:
     return budget.replace(**changes) if changes else budget
 
 
-def recipe_overrides(recipe: str, budget: Budget) -> dict:
+# RelGAN as its authors ran it, in the ``full`` profile: the experiment scripts of weilinie/RelGAN
+# (oracle/experiments/oracle_relgan.py and real/experiments/coco_relgan.py, the ``lstm_vanilla`` generator
+# variant, whose LSTM 32 is the benchmark's generator) and the discriminator of models/lstm_vanilla.py.
+PAPER_RELGAN = {
+    "g_lr": 1e-4,  # gadv_lr = '1e-4' (both scripts); our course default is 3e-5
+    "d_lr": 1e-4,  # d_lr = '1e-4'
+    "d_steps": 5,  # dsteps = '5' discriminator updates per generator update (gsteps = '1')
+    "pretrain_lr": 1e-2,  # gpre_lr = '1e-2', Adam, constant: the scripts set decay = False ...
+    "pretrain_final_lr": 1e-2,  # ... so the cosine schedule from 1e-2 to 1e-2 is that constant rate
+    "num_rep": 64,  # num_rep = '64' representations ...
+    "d_emb_dim": 1,  # ... of dis_emb_dim = '64' / num_rep = 1 dimension each
+    "d_num_filters": 300,  # num_filters = [300, 300, 300, 300] for filter_sizes [2, 3, 4, 5]
+    "d_hidden_dim": 100,  # fc: linear(h_drop, output_size=100) (theirs has no activation, ours a ReLU)
+    "d_dropout": 0.25,  # dropout_keep_prob = 0.75
+    "loss": "relativistic",  # gantype 'RSGAN'
+    "beta_schedule": "exp",  # adapt = 'exp'
+}
+# beta_max (their "temperature"): COCO 100 (coco_relgan.py jobs 0-3; jobs 4-7 run 1000); on the oracle with
+# length 20 the author recommends 1 (weilinie/RelGAN issue #22; oracle_relgan.py sweeps 2, 5, 10 and 100).
+# Another value: run_benchmark(..., settings={"relgan": {"beta_max": 100.0}}).
+PAPER_BETA_MAX = {"oracle": 1.0, "coco": 100.0}
+
+
+def recipe_overrides(recipe: str, budget: Budget, benchmark: str | None = None, profile: str | None = None) -> dict:
     """The settings given to :func:`gan_text.training.build_recipe` for ``recipe`` under ``budget``.
 
     Every recipe keeps its own defaults (learning rates, losses, RelGAN's beta schedule...) except the
-    sizes of the generator and the steps, which the benchmark fixes.
+    sizes of the generator and the steps, which the benchmark fixes. In the ``full`` profile of a
+    ``benchmark``, ``relgan`` also takes the paper's settings (:data:`PAPER_RELGAN`, :data:`PAPER_BETA_MAX`):
+    the course defaults were tuned for a few hundred CPU steps, the paper's for 2,000-3,000 on a GPU.
     """
     sizes = {"cell": "lstm", "emb_dim": EMB_DIM, "hidden_dim": HIDDEN_DIM}
     if recipe == "mle":
         return {**sizes, "steps": budget.pretrain_steps + budget.steps}
     if recipe == "relgan":
-        return {**sizes, "pretrain_steps": budget.pretrain_steps, "steps": budget.steps}
+        paper = {**PAPER_RELGAN, "beta_max": PAPER_BETA_MAX[check_benchmark(benchmark)]} if profile == "full" else {}
+        return {**sizes, **paper, "pretrain_steps": budget.pretrain_steps, "steps": budget.steps}
     if recipe == "seqgan":
         return {**sizes, "pretrain_steps": budget.pretrain_steps, "pretrain_d_steps": budget.pretrain_d_steps,
                 "steps": budget.seqgan_steps}
@@ -175,5 +201,6 @@ def train_profile(benchmark: str, profile: str, budget: Budget):
                    emb_dim=EMB_DIM, hidden_dim=HIDDEN_DIM)
 
 
-__all__ = ["BATCH_SIZE", "BENCHMARKS", "Budget", "EMB_DIM", "HIDDEN_DIM", "PLANS", "PROFILES", "RECIPES",
+__all__ = ["BATCH_SIZE", "BENCHMARKS", "Budget", "EMB_DIM", "HIDDEN_DIM", "PAPER_BETA_MAX", "PAPER_RELGAN", "PLANS",
+           "PROFILES", "RECIPES",
            "check_benchmark", "check_profile", "check_recipes", "plan", "recipe_overrides", "train_profile"]

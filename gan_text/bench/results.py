@@ -1,7 +1,9 @@
 """The results files of a benchmark, and our numbers beside the published ones.
 
 One (benchmark, profile) pair, e.g. ``oracle`` in the ``course`` profile, owns five files in the results
-folder (default ``benchmarks/results/``), all in a tidy long format:
+folder, all in a tidy long format. The default folder is the package's own ``gan_text/bench/data/``
+(:data:`DEFAULT_OUT`): the committed ``course`` results live there and ship with the package as package
+data, so an installed package (Colab, ``pip install``) reads them with no network and no repository.
 
 ==============================  =====================================================================
 ``oracle_course.csv``           final scores: ``recipe, seed, metric, value``
@@ -27,6 +29,7 @@ import dataclasses
 import io
 import json
 import math
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +40,9 @@ from .budgets import RECIPES, check_benchmark, check_profile
 from .figures import plot_results
 from .published import CAVEATS, published_table
 
-DEFAULT_OUT = Path("benchmarks") / "results"
+# The shipped results: package data (pyproject.toml, [tool.setuptools.package-data]), found through
+# importlib.resources wherever the package is installed; `bench` writes here unless given --out.
+DEFAULT_OUT = Path(resources.files(__package__) / "data")
 COLUMNS = {
     "final": ("recipe", "seed", "metric", "value"),
     "curves": ("recipe", "seed", "phase", "step", "total_step", "metric", "value"),
@@ -53,7 +58,7 @@ MODEL_ORDER = (*RECIPES, "rankgan", "leakgan", "oracle", "real")
 
 
 def results_dir(out=None) -> Path:
-    """``out`` as a Path (default :data:`DEFAULT_OUT`, relative to the working directory)."""
+    """``out`` as a Path (default :data:`DEFAULT_OUT`, the results shipped with the package)."""
     return DEFAULT_OUT if out is None else Path(out)
 
 
@@ -192,7 +197,8 @@ class Results:
 
 
 def load_results(benchmark: str, profile: str = "course", out=None) -> Results:
-    """Read the results files of (benchmark, profile) from ``out`` (default ``benchmarks/results``).
+    """Read the results files of (benchmark, profile) from ``out`` (default: the ones shipped with the
+    package, :data:`DEFAULT_OUT`).
 
     Raises GanTextError if there are none, saying which command writes them.
     """

@@ -185,7 +185,7 @@ def run_one(tsk, benchmark: str, profile: str, recipe: str, seed: int, budget: B
     from ..training.recipes import build_recipe
     from ..training.runs import train
 
-    overrides = {**recipe_overrides(recipe, budget), **(settings or {})}
+    overrides = {**recipe_overrides(recipe, budget, benchmark, profile), **(settings or {})}
     held: dict = {}
 
     def builder(data, cfg, seed=0, **_):
@@ -273,12 +273,12 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
 
     ``profile``: ``smoke``, ``course`` or ``full`` (see :data:`gan_text.bench.budgets.PLANS`); ``seeds``: how
     many seeds (0..N-1; default the profile's); ``recipes``: a subset of ``mle, seqgan, relgan`` (list or
-    comma-separated string); ``out``: the results folder (default ``benchmarks/results``); ``budget``: a
-    :class:`Budget` or a dict of changes to the profile's (e.g. tiny sizes for a test); ``settings``: more
-    recipe settings, ``{recipe: {name: value}}`` (e.g. ``{"relgan": {"g_lr": 1e-4}}``; names are checked
-    before any training, values when the recipe is built; recorded in the JSON with every run); ``keep_runs``: a
-    folder to keep the run directories in (default: temporary, deleted); ``verbose``: 0 silent, 1 one
-    line per run, 2 also a line per evaluation point.
+    comma-separated string); ``out``: the results folder (default ``gan_text/bench/data``, the shipped results);
+    ``budget``: a :class:`Budget` or a dict of changes to the profile's (e.g. tiny sizes for a test);
+    ``settings``: more recipe settings, ``{recipe: {name: value}}`` (e.g. ``{"relgan": {"g_lr": 1e-4}}``; names
+    are checked before any training, values when the recipe is built; recorded in the JSON with every run);
+    ``keep_runs``: a folder to keep the run directories in (default: temporary, deleted); ``verbose``: 0 silent,
+    1 one line per run, 2 also a line per evaluation point.
 
     For repeatable numbers call ``gt.setup(seed)`` first (op determinism), as the CLI does.
     """
