@@ -60,3 +60,43 @@ def test_readme_lists_it_with_its_badge(path):
     readme = (REPO / "README.md").read_text()
     assert COLAB + path.name in readme
     assert f"(notebooks/{path.name})" in readme
+
+
+# A number typed into prose drifts from the run that printed it. Outside `$…$` formulas and `code` spans, markdown
+# carries no decimals and no percentages; a published figure may stay when its line cites the paper
+# ("Nie et al., 2019" or a link). Settings and constants go in code spans or formulas: `lr=1e-4`, $p = 0.5$.
+_FORMULA_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|`[^`\n]*`", re.S)
+_TYPED_NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])|(?<![\w.])\d+(?:\.\d+)?\s?%")
+_CITATION = re.compile(r"et al\.|\]\(https?://")
+
+
+def typed_numbers(markdown: str) -> list[str]:
+    """The result-like numbers in a markdown cell's text, with the line each sits on."""
+    found = []
+    for line in _FORMULA_OR_CODE.sub("", markdown).splitlines():
+        if not _CITATION.search(line):
+            found += [f"{number!r} in: {line.strip()[:100]}" for number in _TYPED_NUMBER.findall(line)]
+    return found
+
+
+def test_typed_numbers_are_found():
+    assert typed_numbers("The GAN reaches 0.83 grammatical, 80 % of the time.") == [
+        "'0.83' in: The GAN reaches 0.83 grammatical, 80 % of the time.",
+        "'80 %' in: The GAN reaches 0.83 grammatical, 80 % of the time.",
+    ]
+    assert typed_numbers("Chance is $p = 0.5$; we use `lr=0.01` and 500 steps.") == []
+    assert typed_numbers("RelGAN reports NLL-oracle 6.680 (Nie et al., 2019).") == []
+    assert typed_numbers("Version 2.19 of TensorFlow") == ["'2.19' in: Version 2.19 of TensorFlow"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_typed_in_result_numbers(path):
+    typed = [
+        f"cell {index}: {found}"
+        for index, cell in enumerate(_cells(path))
+        if cell["cell_type"] == "markdown"
+        for found in typed_numbers(_source(cell))
+    ]
+    assert not typed, "render results from the run's variables (Markdown(f'…')), or put constants in $…$/`…`:\n" + (
+        "\n".join(typed)
+    )

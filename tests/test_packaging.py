@@ -14,6 +14,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -93,6 +94,33 @@ def test_badges_and_install_cells_name_the_repository_of_the_project_urls():
         assert badge + path.name in cells[0], path.name
         install = next(c for c in cells if "google.colab" in c)
         assert f"git+{repository}" in install, path.name
+
+
+def test_the_install_cell_installs_only_on_colab_and_stops_with_a_clear_message_when_it_cannot(monkeypatch):
+    """Each notebook's install cell, run as IPython runs it: nothing off Colab; on Colab one `%pip install` of
+    the repository, and a SystemExit naming it when the package still cannot be imported (no network)."""
+    import importlib.util
+    import json
+    import types
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    repository = PYPROJECT["project"]["urls"]["Repository"]
+    magics = []
+    shell = types.SimpleNamespace(run_line_magic=lambda name, line: magics.append((name, line)))
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cell = next("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        code = compile(TransformerManager().transform_cell(cell), path.name, "exec")
+        magics.clear()
+        exec(code, {"get_ipython": lambda: shell})  # off Colab
+        assert magics == [], path.name
+        with monkeypatch.context() as patch:
+            patch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+            exec(code, {"get_ipython": lambda: shell})  # on Colab, the package installed
+            assert [name for name, _ in magics] == ["pip"] and f"git+{repository}" in magics[0][1], path.name
+            patch.setattr(importlib.util, "find_spec", lambda name, *args: None)  # pip could not install it
+            with pytest.raises(SystemExit, match=f"Could not install gan_text from {repository} .*online"):
+                exec(code, {"get_ipython": lambda: shell})
 
 
 # --- the benchmark results ship with the package (notebook 11 runs offline, from a pip install) ----------------
