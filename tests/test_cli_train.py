@@ -176,3 +176,50 @@ def test_help_describes_the_training_commands(capsys):
         assert exit_.value.code == 0
         out = capsys.readouterr().out
         assert all(word in out for word in words)
+
+
+# --- places that cannot be written: a read-only run folder, a full disk -----------------------------------
+
+def in_private_mount(mount: str, *args: str, cwd, after: str = "true") -> subprocess.CompletedProcess:
+    """``python -m gan_text ARGS`` in a mount namespace of its own (``unshare -m``) after the shell commands
+    ``mount`` (a read-only bind mount, a tiny tmpfs): the real thing, where ``chmod`` cannot stop root. The
+    shell commands ``after`` run next, inside the namespace; the exit status is the command's."""
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare on this machine")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no private mounts here ({probe.stderr.strip()})")
+    command = " ".join([sys.executable, "-m", "gan_text", *args])
+    env = {**os.environ, "GAN_TEXT_PROFILE": "smoke"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # TensorFlow's own start-up logs must not reach stderr either
+    script = f"{mount} && {{ {command}; status=$?; {after}; exit $status; }}"
+    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=600)
+
+
+def files_of(folder) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_evaluate_on_a_read_only_run_folder_is_one_line_and_changes_nothing(trained, tmp_path):
+    run_dir = shutil.copytree(trained[0], tmp_path / "run")
+    before = files_of(run_dir)
+    result = in_private_mount(f"mount --bind {run_dir} {run_dir} && mount -o remount,ro,bind {run_dir}",
+                              "evaluate", str(run_dir), "--n", "8", cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"error: cannot use '{run_dir}") and "Read-only file system" in lines[0]
+    assert files_of(run_dir) == before
+
+
+def test_train_on_a_full_disk_is_one_line_and_leaves_no_folder(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    result = in_private_mount(f"mount -t tmpfs -o size=96k tmpfs {disk}",  # room for the config, not a checkpoint
+                              "train", "--recipe", "mle", "--steps", "2", "--out", str(disk / "run"), cwd=tmp_path,
+                              after=f'echo "left on the disk: [$(ls -A {disk})]"')
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "space" in lines[0] and str(disk / "run") in lines[0]
+    assert result.stdout.strip().splitlines()[-1] == "left on the disk: []"  # the failed run removed its folder

@@ -268,7 +268,7 @@ def test_grammar_corpus_default_sizes():
 @pytest.mark.parametrize("call, message", [
     (lambda g: g.generate(-1), "n must be a whole number >= 0, got -1"),
     (lambda g: g.generate(2.5), "n must be a whole number >= 0, got 2.5"),
-    (lambda g: g.generate(3, seed=-2), "seed must be a whole number >= 0, got -2"),
+    (lambda g: g.generate(3, seed=-2), "seed must be a whole number from 0 to 4294967295, got -2"),
     (lambda g: g.is_grammatical([1, 2, 3]), "decode token ids to words first"),
     (lambda g: g.log_prob(None), "a sentence is a string or a list of word strings"),
     (lambda g: g.grammatical_fraction("the dog barks"), "wrap one sentence in a list"),

@@ -32,6 +32,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..checks import seed as check_seed
+from ..checks import whole_number
 from ..errors import GanTextError
 from . import grammar_rules
 from .base import Corpus
@@ -260,8 +262,8 @@ class ToyGrammar:
         Lengths lie in ``[min_len, max_len]``: the PCFG conditioned on an in-range length (see the
         module docstring).
         """
-        _check_count("the number of sentences n", n)
-        _check_count("seed", seed)
+        whole_number("n", n, 0)
+        check_seed("seed", seed)
         return self._sample(int(n), np.random.default_rng(int(seed)))
 
     def _sample(self, n: int, rng: np.random.Generator) -> list[str]:
@@ -311,12 +313,6 @@ class ToyGrammar:
                 f"{self.max_len}, truncation_mass={self.truncation_mass:.3f})")
 
 
-def _check_count(name: str, value) -> None:
-    """Raise GanTextError unless ``value`` is a whole number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise GanTextError(f"{name} must be a whole number >= 0, got {value!r}")
-
-
 @functools.cache
 def default_grammar() -> ToyGrammar:
     """The shared :class:`ToyGrammar` with lengths 4 to 25 (built once per process)."""
@@ -331,9 +327,9 @@ def grammar_corpus(n_train: int | None = None, n_test: int | None = None, seed: 
     """
     n_train = DEFAULT_N_TRAIN if n_train is None else n_train
     n_test = DEFAULT_N_TEST if n_test is None else n_test
-    _check_count("n_train", n_train)
-    _check_count("n_test", n_test)
-    _check_count("seed", seed)
+    whole_number("n_train", n_train, 0)
+    whole_number("n_test", n_test, 0)
+    check_seed("seed", seed)
     grammar = default_grammar()
     return Corpus(
         name="grammar",
