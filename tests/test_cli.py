@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import REPO
+from test_cli_train import in_private_mount
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -42,6 +43,19 @@ def test_corpus_coco_through_the_mirror(mirror_server, tmp_path):
     assert "10,000 train and 10,000 test sentences" in result.stdout
     assert "113615" in result.stdout  # Treebank tokens of the lowercased train split (SOURCE.md)
     assert (tmp_path / "image_coco" / "test_coco.txt").exists()
+
+
+def test_a_read_only_cache_is_blamed_not_the_mirror(mirror_server, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    result = in_private_mount(f"mount --bind {cache} {cache} && mount -o remount,ro,bind {cache}",
+                              "corpus", "coco", "--samples", "2", cwd=tmp_path,
+                              env={"GAN_TEXT_DATA_MIRROR": mirror_server, "GAN_TEXT_CACHE": str(cache)})
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith(f"error: cannot write the download cache at {cache}")
+    assert "Read-only file system" in lines[0] and "GAN_TEXT_CACHE" in lines[0] and "mirror" not in lines[0]
+    assert list(cache.iterdir()) == []
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -33,6 +33,7 @@ download into the same cache starts (see :func:`remove_partial_downloads`).
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import math
 import os
@@ -363,6 +364,11 @@ def _how_to_fix(resource: Resource) -> str:
             f"{resource.relpath}")
 
 
+# Errors of the file system under the cache, whether or not they name a file (a write to a full disk does not).
+CACHE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST,
+                          errno.EISDIR, errno.ENOTDIR})
+
+
 def _download(resource: Resource, target: Path, deadline_s: float) -> None:
     """Stream ``resource`` into a temporary file next to ``target``, verify it, then rename it.
 
@@ -387,11 +393,14 @@ def _download(resource: Resource, target: Path, deadline_s: float) -> None:
     except TimeoutError:
         raise GanTextError(f"could not download {url} (no answer within {wait_s:g} s); "
                            f"{_how_to_fix(resource)}") from None
-    except (PermissionError, FileExistsError, IsADirectoryError, NotADirectoryError) as error:
+    except OSError as error:
+        # The cache is to blame, not the mirror, when the error is a local file's: it names the file, or it is
+        # one that only a file system gives (full, read-only, no permission...). A network error (connection
+        # reset, incomplete read, ...) is neither.
+        if error.filename is None and error.errno not in CACHE_ERRNOS:
+            raise GanTextError(f"could not download {url} ({error}); {_how_to_fix(resource)}") from None
         raise GanTextError(f"cannot write the download cache at {target.parent} "
                            f"({error.strerror or error}); set {CACHE_VARIABLE} to a writable folder") from None
-    except OSError as error:  # connection reset, incomplete read, ...
-        raise GanTextError(f"could not download {url} ({error}); {_how_to_fix(resource)}") from None
 
 
 def _stream(url: str, tmp: Path, resource: Resource, deadline_s: float, wait_s: float) -> str:
