@@ -223,6 +223,23 @@ def test_a_damaged_results_file_stops_the_benchmark_before_training(tmp_path, co
         run_benchmark("oracle", "smoke", out=tmp_path, verbose=0)
 
 
+def test_the_shipped_results_are_written_only_in_a_checkout_never_in_an_install(tmp_path, monkeypatch):
+    from gan_text.bench import results as res
+
+    assert (res.DEFAULT_OUT.parents[2] / "pyproject.toml").is_file()  # the tests run in a checkout: writable
+    res.check_writable(None, "oracle", "course")
+    installed = tmp_path / "site-packages" / "gan_text" / "bench" / "data"
+    installed.mkdir(parents=True)
+    (installed / "oracle_course.csv").write_text("shipped\n")
+    monkeypatch.setattr(res, "DEFAULT_OUT", installed)
+    with pytest.raises(GanTextError, match="holds the results shipped with the installed package; pass --out DIR"):
+        res.check_writable(None, "oracle", "course")
+    with pytest.raises(GanTextError, match="shipped with the installed package"):
+        res.check_writable(installed, "oracle", "course")  # the same folder named explicitly
+    res.check_writable(tmp_path / "mine", "oracle", "course")  # any other folder is fine
+    assert (installed / "oracle_course.csv").read_text() == "shipped\n"
+
+
 def test_loading_missing_results_says_which_command_writes_them(tmp_path):
     with pytest.raises(GanTextError, match=r"run `python -m gan_text bench coco --profile course` first"):
         load_results("coco", "course", tmp_path)

@@ -95,8 +95,15 @@ def _read_meta(path: Path) -> dict:
 
 
 def check_writable(out, benchmark: str, profile: str) -> None:
-    """Make the results folder and read the existing files, so that a mistake shows before any training."""
+    """Make the results folder and read the existing files, so that a mistake shows before any training.
+
+    The default folder (:data:`DEFAULT_OUT`) is written only in a checkout of the course repository, where the
+    committed results live; an installed package's shipped results are never overwritten."""
     out = results_dir(out)
+    if out.resolve() == DEFAULT_OUT.resolve() and not (DEFAULT_OUT.parents[2] / "pyproject.toml").is_file():
+        # An installed package (site-packages), not a checkout of the course repository: keep what it ships.
+        raise GanTextError(f"the default results folder '{out}' holds the results shipped with the installed "
+                           f"package; pass --out DIR (out=...) for your own")
     if out.exists() and not out.is_dir():
         raise GanTextError(f"the results folder '{out}' is a file; pass --out with a folder")
     try:
