@@ -12,22 +12,19 @@ Where files go and where they come from:
 
 - The cache folder is ``GAN_TEXT_CACHE`` if set, else ``$XDG_CACHE_HOME/gan_text``, else
   ``~/.cache/gan_text`` (see :func:`cache_root`). Files keep their ``relpath`` layout inside it.
-- ``GAN_TEXT_DATA_MIRROR`` replaces every upstream URL by ``<mirror>/<relpath>``: useful behind a
-  firewall (a teacher serves the files on the local network) and in tests. It may also be a local
-  folder with the same layout.
+- ``GAN_TEXT_DATA_MIRROR`` replaces every upstream URL by ``<mirror>/<relpath>``: useful behind a firewall
+  (a teacher serves the files on the local network) and in tests, or a local folder with the same layout.
 
-A cached file whose hash matches is used without touching the network. One whose hash does not match
-is reported and downloaded again. Downloads stream into a temporary file next to the target while
-they are hashed, and only a verified file is renamed into place, so the cache never holds a partial
-or wrong file.
+A cached file whose hash matches is used without touching the network; one that does not is reported and
+downloaded again. Downloads stream into a temporary file next to the target while they are hashed, and only
+a verified file is renamed into place: the cache never holds a partial or wrong file.
 
-So that a slow or broken server cannot stall a download forever or fill the disk, a server must
-answer within :data:`TIMEOUT_S` seconds (to connect, and for each read), a server that sends more
-bytes than the file's known ``size`` is cut off, and a whole download must end within a deadline: by
-default 60 s plus 1 s per 50 kB of the file's size (71 s for a COCO split). Set
-``GAN_TEXT_DOWNLOAD_TIMEOUT`` to a number of seconds to change it (see :func:`download_deadline`).
-A temporary file left by a download that was killed (SIGKILL, power loss) is deleted when the next
-download into the same cache starts (see :func:`remove_partial_downloads`).
+So that a slow or broken server cannot stall a download forever or fill the disk, a server must answer
+within :data:`TIMEOUT_S` seconds (to connect, and for each read), one that sends more bytes than the file's
+known ``size`` is cut off, and a whole download must end within a deadline: by default 60 s plus 1 s per
+50 kB of the file's size (71 s for a COCO split); ``GAN_TEXT_DOWNLOAD_TIMEOUT`` changes it (seconds).
+A temporary file left by a killed download (SIGKILL, power loss) is deleted when the next download into
+the same cache starts (:func:`remove_partial_downloads`). A cache that cannot be written is named as such.
 """
 
 from __future__ import annotations
@@ -70,6 +67,9 @@ PARTIAL_GRACE_S = 10
 PROGRESS_BAR_BYTES = 256 * 1024
 """Downloads larger than this show a progress bar."""
 _CHUNK = 64 * 1024
+CACHE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST,
+                          errno.EISDIR, errno.ENOTDIR})
+"""File-system errors, which blame the cache rather than the mirror even when they name no file (a full disk)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -364,11 +364,6 @@ def _how_to_fix(resource: Resource) -> str:
             f"{resource.relpath}")
 
 
-# Errors of the file system under the cache, whether or not they name a file (a write to a full disk does not).
-CACHE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EEXIST,
-                          errno.EISDIR, errno.ENOTDIR})
-
-
 def _download(resource: Resource, target: Path, deadline_s: float) -> None:
     """Stream ``resource`` into a temporary file next to ``target``, verify it, then rename it.
 
@@ -394,9 +389,7 @@ def _download(resource: Resource, target: Path, deadline_s: float) -> None:
         raise GanTextError(f"could not download {url} (no answer within {wait_s:g} s); "
                            f"{_how_to_fix(resource)}") from None
     except OSError as error:
-        # The cache is to blame, not the mirror, when the error is a local file's: it names the file, or it is
-        # one that only a file system gives (full, read-only, no permission...). A network error (connection
-        # reset, incomplete read, ...) is neither.
+        # A local file's error names the file or is a file system's; a network error (reset, ...) is neither.
         if error.filename is None and error.errno not in CACHE_ERRNOS:
             raise GanTextError(f"could not download {url} ({error}); {_how_to_fix(resource)}") from None
         raise GanTextError(f"cannot write the download cache at {target.parent} "
