@@ -1,10 +1,9 @@
 """Atomic file writes: a file is either the old version or the complete new one, never half-written.
 
-(And the one way JSON files are read back: :func:`read_json`, whose errors are one line that names the file.)
-
 Every file the project writes (vocabularies, downloads, configs, checkpoints) goes through here. The
 trick: write to a temporary file in the same directory, flush it to disk, then ``os.replace`` it over
-the target, which the operating system performs in one step.
+the target, which the operating system performs in one step. JSON files are read back with :func:`read_json`,
+whose errors are one line that names the file.
 """
 
 from __future__ import annotations
@@ -62,6 +61,8 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 def write_json(path: str | os.PathLike, obj) -> Path:
     """Write ``obj`` as indented, key-sorted JSON to ``path`` atomically and return the path."""
     return write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
 def read_json(path: str | os.PathLike, advice: str):
     """The parsed content of a JSON file. GanTextError, in one line naming the file and ending with ``advice``
     (what the user should do), when it cannot be read or is not JSON (bad syntax, not UTF-8, nested too deeply)."""
@@ -72,5 +73,3 @@ def read_json(path: str | os.PathLike, advice: str):
     except (ValueError, RecursionError) as err:  # ValueError: bad JSON, or bytes that are not UTF-8
         why = "nested too deeply" if isinstance(err, RecursionError) else " ".join(str(err).split())
         raise GanTextError(f"'{path}' is not valid JSON ({why}); {advice}") from None
-
-

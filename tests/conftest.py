@@ -9,7 +9,10 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -76,3 +79,23 @@ def dead_mirror(cache_dir, monkeypatch) -> str:
     url = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("GAN_TEXT_DATA_MIRROR", url)
     return url
+
+
+def in_private_mount(mount: str, *args: str, cwd, after: str = "true", env: dict | None = None
+                     ) -> subprocess.CompletedProcess:
+    """``python -m gan_text ARGS`` in a mount namespace of its own (``unshare -m``) after the shell commands
+    ``mount`` (a read-only bind mount, a tiny tmpfs): the real thing, where ``chmod`` cannot stop root. The
+    shell commands ``after`` run next, inside the namespace; the exit status is the command's. ``env``: more
+    environment variables."""
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare on this machine")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no private mounts here ({probe.stderr.strip()})")
+    command = " ".join([sys.executable, "-m", "gan_text", *args])
+    env = {**os.environ, "GAN_TEXT_PROFILE": "smoke", **(env or {})}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # TensorFlow's own start-up logs must not reach stderr either
+    script = f"{mount} && {{ {command}; status=$?; {after}; exit $status; }}"
+    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=600)

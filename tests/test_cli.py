@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO
-from test_cli_train import in_private_mount
+from conftest import REPO, in_private_mount
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

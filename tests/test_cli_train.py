@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO
+from conftest import REPO, in_private_mount
 from test_runs import Interrupt
 
 import gan_text as gt
@@ -179,26 +179,6 @@ def test_help_describes_the_training_commands(capsys):
 
 
 # --- places that cannot be written: a read-only run folder, a full disk -----------------------------------
-
-def in_private_mount(mount: str, *args: str, cwd, after: str = "true", env: dict | None = None
-                     ) -> subprocess.CompletedProcess:
-    """``python -m gan_text ARGS`` in a mount namespace of its own (``unshare -m``) after the shell commands
-    ``mount`` (a read-only bind mount, a tiny tmpfs): the real thing, where ``chmod`` cannot stop root. The
-    shell commands ``after`` run next, inside the namespace; the exit status is the command's. ``env``: more
-    environment variables."""
-    if shutil.which("unshare") is None:
-        pytest.skip("no unshare on this machine")
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"no private mounts here ({probe.stderr.strip()})")
-    command = " ".join([sys.executable, "-m", "gan_text", *args])
-    env = {**os.environ, "GAN_TEXT_PROFILE": "smoke", **(env or {})}
-    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # TensorFlow's own start-up logs must not reach stderr either
-    script = f"{mount} && {{ {command}; status=$?; {after}; exit $status; }}"
-    return subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=600)
-
 
 def files_of(folder) -> dict:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import math
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
-from ..atomic import write_json, write_text
+from ..atomic import read_json, write_json, write_text
 from ..errors import GanTextError
 from .budgets import RECIPES, check_benchmark, check_profile
 from .figures import plot_results
@@ -85,10 +84,7 @@ def _read_csv(path: Path, kind: str) -> pd.DataFrame:
 def _read_meta(path: Path) -> dict:
     if not path.is_file():
         return {}
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise GanTextError(f"'{path}' is not valid JSON ({err}); move it away and run the benchmark again") from None
+    meta = read_json(path, "move it away and run the benchmark again")
     if not isinstance(meta, dict):
         raise GanTextError(f"'{path}' was not written by `bench`; move it away and run the benchmark again")
     return meta
