@@ -8,7 +8,8 @@
   next to real data (see :func:`gan_text.evaluation.evaluate_run`); writes ``metrics.csv`` and a plot.
   ``evaluate RUN_DIR --sweep [--temperatures 0.6,0.8,1.0] [-n N]``: the quality frontier instead (see
   :func:`gan_text.frontier.quality_frontier`); writes ``frontier.csv`` and a plot.
-- ``bench oracle|coco [--profile P] [--seeds N] [--recipes mle,relgan] [--out DIR]``: run a papers' benchmark
+- ``bench oracle|coco [--profile P] [--seeds N] [--recipes mle,relgan] [--out DIR] [--keep-runs DIR [--resume]]``:
+  run a papers' benchmark
   (see :mod:`gan_text.bench`) and print our numbers beside the published ones.
 
 A user mistake prints one line on stderr (``error: ...``) and exits with status 2; no traceback. Numbers, paths
@@ -28,7 +29,9 @@ from .atomic import atomic_path
 from .checks import seed as check_seed
 from .checks import temperature as check_temperature
 from .config import profile
+from .devices import parse_strategy
 from .errors import GanTextError
+from .precision import PRECISIONS, check_precision
 from .runconfig import read_config
 from .tf_logs import import_tensorflow_quietly
 
@@ -123,12 +126,15 @@ def _train_command(args: argparse.Namespace) -> int:
                "eval_every": _whole(args.eval_every, "--eval-every", 1, MAX_STEPS),
                "checkpoint_every": _whole(args.checkpoint_every, "--checkpoint-every", 1, MAX_STEPS),
                "n_print": _whole(args.samples, "--samples", 0, 1000)}
+    precision = None if args.precision is None else check_precision(args.precision, "--precision")
+    strategy = parse_strategy(args.strategy)  # made by train(), before TensorFlow sets up its devices
     import_tensorflow_quietly()
     from .session import setup
     from .training.runs import train
 
     setup(0 if seed is None else seed, quiet=True)  # op determinism: repeatable runs and exact resume
-    run = train(args.corpus, args.recipe, out=args.out, resume=args.resume, seed=seed, **numbers,
+    run = train(args.corpus, args.recipe, out=args.out, resume=args.resume, seed=seed, precision=precision, **numbers,
+                strategy=strategy,
                 verbose=1 if sys.stdout.isatty() and not args.quiet else 2)  # no bars in a pipe or log
     summary = run.summary()
     if not summary.empty:
@@ -251,6 +257,12 @@ def _add_train_commands(commands) -> None:
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out DIR from its last checkpoint")
     train.add_argument("--seed", metavar="S", help="seed of the run (default 0)")
+    train.add_argument("--precision", metavar="NAME", default=None,
+                       help=f"{' or '.join(PRECISIONS)}: mixed computes in bfloat16 and keeps the weights and "
+                            f"losses in float32 (it pays on recent GPUs, TPUs and CPUs with AMX); default float32, "
+                            f"or the run's with --resume")
+    train.add_argument("--strategy", metavar="NAME", default="default",
+                       help="default (one device), mirrored (every local GPU), mirrored:N (the CPU as N logical devices: tests data parallelism, not faster) or tpu (Colab TPU runtime); the global batch stays the profile's (default: default)")
     train.add_argument("--eval-every", metavar="N", help="steps between evaluations (default: 5 per phase)")
     train.add_argument("--checkpoint-every", metavar="N",
                        help="save a checkpoint at the first evaluation point after every N steps (checkpoints "
@@ -307,6 +319,8 @@ def _add_train_commands(commands) -> None:
 
 def _bench_command(args: argparse.Namespace) -> int:
     seeds = _whole(args.seeds, "--seeds", 1, 1000)
+    precision = check_precision(args.precision, "--precision")
+    strategy = parse_strategy(args.strategy)
     import_tensorflow_quietly()
     from . import bench
     from .bench.budgets import check_benchmark, check_profile, check_recipes
@@ -318,13 +332,18 @@ def _bench_command(args: argparse.Namespace) -> int:
     setup(0, quiet=True)  # op determinism: the same machine gives the same numbers
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # progress lines reach a log file as they happen
-    results = bench.run_benchmark(benchmark, chosen, seeds=seeds, recipes=recipes, out=args.out, verbose=2)
+    results = bench.run_benchmark(benchmark, chosen, seeds=seeds, recipes=recipes, out=args.out,
+                                  keep_runs=args.keep_runs, resume=args.resume, precision=precision, verbose=2,
+                                  strategy=strategy)
     print(f"\n{benchmark} benchmark, {chosen} profile: ours (mean ± std over seeds) beside the published values")
     print(bench.format_table(bench.results_table(benchmark, chosen, results=results)))
     print(f"note: {results.meta.get('caveat', '')}")
     if benchmark == "oracle":
         for line in bench.matched_verdict(bench.matched_comparison(results)):
             print(line)
+    meta = results.meta
+    print(f"all recorded runs of {benchmark} ({chosen}), shared pre-training included: {meta['total_seconds']:,.0f} s "
+          f"wall, {meta['total_cpu_seconds']:,.0f} s of CPU time")
     print("written: " + ", ".join(str(path) for path in results.paths.values() if path.exists()))
     return 0
 
@@ -347,6 +366,14 @@ def _add_bench_command(commands) -> None:
     bench.add_argument("--out", metavar="DIR", default=None,
                        help="results folder (default: the package's gan_text/bench/data, where the committed "
                             "course results ship)")
+    bench.add_argument("--keep-runs", metavar="DIR", default=None,
+                       help="keep every run folder under DIR (default: temporary, deleted)")
+    bench.add_argument("--resume", action="store_true",
+                       help="continue the runs kept under --keep-runs after an interruption")
+    bench.add_argument("--precision", metavar="NAME", default="float32",
+                       help=f"{' or '.join(PRECISIONS)} for every run (see train --help; default float32)")
+    bench.add_argument("--strategy", metavar="NAME", default="default",
+                       help="the devices of every run: default, mirrored, mirrored:N or tpu (see train --help)")
     bench.set_defaults(run=_bench_command)
 
 

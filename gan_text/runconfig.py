@@ -14,6 +14,7 @@ from pathlib import Path
 from .atomic import read_json, write_json
 from .config import Profile
 from .errors import GanTextError
+from .precision import DEFAULT_PRECISION, PRECISIONS
 
 CONFIG_FILE = "config.json"
 RUN_FORMAT, RUN_FORMAT_VERSION = "gan_text.run", 1
@@ -67,6 +68,8 @@ def config_problem(config: dict) -> str | None:
         return f"'profile' must give {', '.join(sorted(fields))} (whole numbers >= 1, and a name)"
     if config.get("level", "word") not in ("word", "char"):
         return f"'level' must be 'word' or 'char', not {config.get('level')!r}"
+    if config.get("precision", DEFAULT_PRECISION) not in PRECISIONS:  # runs written before the setting: float32
+        return f"'precision' must be one of {', '.join(PRECISIONS)}, not {config.get('precision')!r}"
     phases = config.get("phases")
     if not (isinstance(phases, list) and all(isinstance(p, dict) and isinstance(p.get("name"), str)
                                              and _whole(p.get("steps")) for p in phases)):

@@ -27,10 +27,12 @@ from gan_text.bench import (
 from gan_text.bench.budgets import (
     BENCHMARKS,
     PAPER_BETA_MAX,
+    PAPER_PRETRAIN,
     PAPER_RELGAN,
     PROFILES,
     RECIPES,
     check_recipes,
+    pretrain_overrides,
     recipe_overrides,
 )
 from gan_text.bench.results import COLUMNS, paths, write_results
@@ -50,10 +52,16 @@ TINY = {"n_train": 128, "n_test": 48, "pretrain_steps": 4, "steps": 2, "seqgan_s
 
 def test_every_benchmark_and_profile_has_a_budget_and_mle_gets_the_gans_generator_updates():
     assert set(PLANS) == {(b, p) for b in BENCHMARKS for p in PROFILES}
-    for budget in PLANS.values():
-        overrides = {r: recipe_overrides(r, budget) for r in RECIPES}
-        assert overrides["mle"]["steps"] == overrides["relgan"]["pretrain_steps"] + overrides["relgan"]["steps"]
-        assert all(o["cell"] == "lstm" and o["emb_dim"] == o["hidden_dim"] == 32 for o in overrides.values())
+    for (benchmark, profile), budget in PLANS.items():
+        overrides = {r: recipe_overrides(r, budget, benchmark, profile) for r in RECIPES}
+        pretraining = pretrain_overrides(budget, profile)
+        # every recipe starts from the shared pre-training; mle continues it at its last rate
+        assert overrides["relgan"]["pretrain_steps"] == overrides["seqgan"]["pretrain_steps"] == 0
+        assert overrides["mle"]["steps"] == overrides["relgan"]["steps"] == budget.steps
+        assert overrides["mle"]["lr"] == overrides["mle"]["final_lr"] == pretraining["final_lr"]
+        assert pretraining["steps"] == budget.pretrain_steps
+        assert all(o["cell"] == "lstm" and o["emb_dim"] == o["hidden_dim"] == 32
+                   for o in [pretraining, *overrides.values()])
         assert overrides["seqgan"]["steps"] <= overrides["relgan"]["steps"]  # rollouts make SeqGAN steps dear
     assert plan("oracle", "full").pretrain_steps == 80 * (10_000 // 64)  # Texygen: 80 epochs of batch 64
     assert plan("coco", "course", steps=7).steps == 7
@@ -67,7 +75,7 @@ def test_the_full_profile_runs_relgan_with_the_papers_settings_and_they_build():
         assert {k: full[k] for k in PAPER_RELGAN} == PAPER_RELGAN
         assert full["beta_max"] == PAPER_BETA_MAX[benchmark] and full["steps"] == plan(benchmark, "full").steps
         assert (full["g_lr"], full["d_lr"], full["d_steps"], full["num_rep"]) == (1e-4, 1e-4, 5, 64)
-    assert recipe_overrides("mle", plan("coco", "full"), "coco", "full") == recipe_overrides("mle", plan("coco", "full"))
+    assert pretrain_overrides(plan("oracle", "full"), "full")["lr"] == PAPER_PRETRAIN["lr"] == 1e-2
     # The paper's discriminator builds: 64 representations of width 1, 300 filters per width, fc 100.
     data = prepare(load_corpus("grammar", n_train=64, n_test=16, seed=0))
     built = build_recipe("relgan", data, gt.profile("smoke"), seed=0,
@@ -292,7 +300,7 @@ def test_oracle_benchmark_end_to_end(oracle_cli):
     assert meta["profile"] == "smoke" and meta["budget"]["steps"] == TINY["steps"]
     assert meta["machine"]["cpu_count"] >= 1 and "tensorflow" in meta["versions"]
     assert meta["seeds"] == {"mle": [0], "relgan": [0]} and meta["runs"]["relgan/0"]["train_seconds"] > 0
-    assert meta["runs"]["mle/0"]["settings"]["steps"] == TINY["pretrain_steps"] + TINY["steps"]
+    assert meta["runs"]["mle/0"]["settings"]["steps"] == TINY["steps"]
     assert results.paths["plot"].is_file()
     assert len(matched_comparison(results)) == 1
 
@@ -353,7 +361,7 @@ def test_cli_profile_comes_from_the_environment(capsys, monkeypatch):
 def test_cli_prints_progress_and_the_table_beside_the_published_values(oracle_cli):
     out_dir, out = oracle_cli
     assert "[1/2] mle seed 0 ..." in out and "[2/2] relgan seed 0:" in out
-    assert "pretrain step 4/6" in out and "adversarial step 2/2" in out  # a line per evaluation point
+    assert "pretrain step 4/4" in out and "adversarial step 2/2" in out  # a line per evaluation point
     lines = out.split("beside the published values\n", 1)[1].splitlines()
     assert lines[0].split()[:3] == ["model", "metric", "ours"]
     mle = next(line for line in lines if line.split()[:2] == ["mle", "NLL-oracle"])

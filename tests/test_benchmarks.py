@@ -305,3 +305,17 @@ def test_course_run_names_notebooks_and_keeps_the_last_key_numbers(tmp_path, cap
     assert course_run.short(["a 1", "b 2"], limit=20) == "a 1 | b 2"
     assert course_run.short(["a 1", "b 2", "c 3"], limit=9) == "… | b 2 | c 3"
     assert course_run.short(["a 1", "b 2", "c 3 long"], limit=5) == "… | …long"
+
+
+# --- step_trace ----------------------------------------------------------------------------------------------
+
+def test_step_trace_finds_the_step_in_textgan_and_the_loss_in_losses(capsys):
+    module = load("step_trace")
+    assert module.main(["--recipe", "relgan"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    files, total = rows[:-1], rows[-1]
+    names = {name for name, *_ in files}
+    assert {"training/textgan.py", "training/losses.py"} <= names
+    assert not any(name.startswith(("bench/", "metrics/")) for name in names)  # nothing outside a step
+    assert all(0 < int(run) <= int(size) for _, run, size in files)
+    assert total[:5] == [str(len(files)), "files,", str(sum(int(run) for _, run, _ in files)), "distinct", "lines"]

@@ -36,6 +36,8 @@ LAYERS = {
     "gan_text.checks": FOUNDATION,  # the number checks of every boundary (no TensorFlow)
     "gan_text.tf_logs": FOUNDATION,  # importing TensorFlow without its start-up logs
     "gan_text.runconfig": FOUNDATION,  # a run directory's config.json, read and checked without TensorFlow
+    "gan_text.precision": FOUNDATION,  # the precision setting and its Keras policy (no TensorFlow at import)
+    "gan_text.devices": FOUNDATION,  # --strategy: a tf.distribute strategy from its name (TensorFlow imported lazily)
     # The package's __init__ is foundation, not an application: it imports only config, errors and session
     # (every other submodule loads lazily, through importlib in __getattr__) and holds __version__, which a
     # run directory records (training.rundir). Placing it at the top would make that read a violation.

@@ -15,8 +15,10 @@ number of samples scored. :data:`PLANS` holds one per (benchmark, profile):
 - ``full``: the papers' budgets (sources beside each number), for a GPU and patience.
 
 All three recipes share the generator of the papers' synthetic benchmark: an LSTM with embedding and
-hidden width 32 (SeqGAN, Texygen, RelGAN's ``lstm_vanilla``), batch 64. ``mle`` trains for
-``pretrain_steps + steps`` steps (the same number of generator updates as RelGAN); ``seqgan`` gets
+hidden width 32 (SeqGAN, Texygen, RelGAN's ``lstm_vanilla``), batch 64, and start from one shared
+pre-training of ``pretrain_steps`` (:mod:`gan_text.bench.pretraining`). ``mle`` then trains ``steps`` more
+steps (the same number of generator updates as RelGAN) and is scored at its best point on held-out
+sentences; ``seqgan`` gets
 ``seqgan_steps`` adversarial steps, far fewer than RelGAN, because each of its steps runs
 ``num_rollouts x (seq_len - 1)`` rollouts (about 2.5 s of CPU per step here, against 0.1 s for an MLE step
 and 0.3 s for a RelGAN step); the papers' SeqGAN ran 200 such steps.
@@ -42,7 +44,7 @@ class Budget:
     """The sizes of one benchmark run. Every field is a count (sentences, steps, samples), never a time.
 
     ``n_train`` / ``n_test``: sentences of the corpus; ``pretrain_steps``: MLE pre-training of every
-    generator; ``steps``: RelGAN's adversarial steps (``mle`` trains ``pretrain_steps + steps``);
+    generator (shared by the recipes); ``steps``: RelGAN's adversarial steps (and ``mle``'s steps after it);
     ``seqgan_steps``: SeqGAN's adversarial steps; ``pretrain_d_steps``: SeqGAN's discriminator
     pre-training; ``eval_every``: steps between evaluation points (and at the end of every phase);
     ``n_eval``: samples scored at each evaluation point (the curves);
@@ -157,8 +159,6 @@ PAPER_RELGAN = {
     "g_lr": 1e-4,  # gadv_lr = '1e-4' (both scripts); our course default is 3e-5
     "d_lr": 1e-4,  # d_lr = '1e-4'
     "d_steps": 5,  # dsteps = '5' discriminator updates per generator update (gsteps = '1')
-    "pretrain_lr": 1e-2,  # gpre_lr = '1e-2', Adam, constant: the scripts set decay = False ...
-    "pretrain_final_lr": 1e-2,  # ... so the cosine schedule from 1e-2 to 1e-2 is that constant rate
     "num_rep": 64,  # num_rep = '64' representations ...
     "d_emb_dim": 1,  # ... of dis_emb_dim = '64' / num_rep = 1 dimension each
     "d_num_filters": 300,  # num_filters = [300, 300, 300, 300] for filter_sizes [2, 3, 4, 5]
@@ -173,22 +173,40 @@ PAPER_RELGAN = {
 PAPER_BETA_MAX = {"oracle": 1.0, "coco": 100.0}
 
 
+# The shared pre-training (:mod:`gan_text.bench.pretraining`): the ``mle`` recipe for ``pretrain_steps``,
+# and every recipe starts from its generator. ``full``: Adam at 1e-2, constant, the papers' rate (RelGAN's
+# scripts: gpre_lr = '1e-2' with decay = False; SeqGAN's generator: learning_rate=0.01; Texygen's MLE
+# generator: learning_rate=0.01). Other profiles: the ``mle`` recipe's CPU-tuned cosine from 2e-2 to 1e-3.
+PAPER_PRETRAIN = {"lr": 1e-2, "final_lr": 1e-2}
+COURSE_PRETRAIN = {"lr": 2e-2, "final_lr": 1e-3}
+_SIZES = {"cell": "lstm", "emb_dim": EMB_DIM, "hidden_dim": HIDDEN_DIM}
+
+
+def pretrain_overrides(budget: Budget, profile: str | None = None) -> dict:
+    """The ``mle`` settings of the shared pre-training of every recipe (see :data:`PAPER_PRETRAIN`)."""
+    rates = PAPER_PRETRAIN if profile == "full" else COURSE_PRETRAIN
+    return {**_SIZES, **rates, "steps": budget.pretrain_steps}
+
+
 def recipe_overrides(recipe: str, budget: Budget, benchmark: str | None = None, profile: str | None = None) -> dict:
-    """The settings given to :func:`gan_text.training.build_recipe` for ``recipe`` under ``budget``.
+    """The settings given to :func:`gan_text.training.build_recipe` for ``recipe`` under ``budget``, which
+    starts from the shared pre-trained generator (:func:`pretrain_overrides`), so no recipe pre-trains.
 
     Every recipe keeps its own defaults (learning rates, losses, RelGAN's beta schedule...) except the
-    sizes of the generator and the steps, which the benchmark fixes. In the ``full`` profile of a
+    sizes of the generator and the steps, which the benchmark fixes. ``mle`` continues the pre-training
+    for ``steps`` more steps at its last rate (the GANs' total of generator updates) and is scored at its
+    best point on held-out sentences (:mod:`gan_text.bench.early_stopping`). In the ``full`` profile of a
     ``benchmark``, ``relgan`` also takes the paper's settings (:data:`PAPER_RELGAN`, :data:`PAPER_BETA_MAX`):
     the course defaults were tuned for a few hundred CPU steps, the paper's for 2,000-3,000 on a GPU.
     """
-    sizes = {"cell": "lstm", "emb_dim": EMB_DIM, "hidden_dim": HIDDEN_DIM}
     if recipe == "mle":
-        return {**sizes, "steps": budget.pretrain_steps + budget.steps}
+        rate = pretrain_overrides(budget, profile)["final_lr"]
+        return {**_SIZES, "lr": rate, "final_lr": rate, "steps": budget.steps}
     if recipe == "relgan":
         paper = {**PAPER_RELGAN, "beta_max": PAPER_BETA_MAX[check_benchmark(benchmark)]} if profile == "full" else {}
-        return {**sizes, **paper, "pretrain_steps": budget.pretrain_steps, "steps": budget.steps}
+        return {**_SIZES, **paper, "pretrain_steps": 0, "steps": budget.steps}
     if recipe == "seqgan":
-        return {**sizes, "pretrain_steps": budget.pretrain_steps, "pretrain_d_steps": budget.pretrain_d_steps,
+        return {**_SIZES, "pretrain_steps": 0, "pretrain_d_steps": budget.pretrain_d_steps,
                 "steps": budget.seqgan_steps}
     raise one_of("benchmark recipe", recipe, RECIPES)
 
@@ -201,6 +219,6 @@ def train_profile(benchmark: str, profile: str, budget: Budget):
                    emb_dim=EMB_DIM, hidden_dim=HIDDEN_DIM)
 
 
-__all__ = ["BATCH_SIZE", "BENCHMARKS", "Budget", "EMB_DIM", "HIDDEN_DIM", "PAPER_BETA_MAX", "PAPER_RELGAN", "PLANS",
-           "PROFILES", "RECIPES",
-           "check_benchmark", "check_profile", "check_recipes", "plan", "recipe_overrides", "train_profile"]
+__all__ = ["BATCH_SIZE", "BENCHMARKS", "COURSE_PRETRAIN", "Budget", "EMB_DIM", "HIDDEN_DIM", "PAPER_BETA_MAX",
+           "PAPER_PRETRAIN", "PAPER_RELGAN", "PLANS", "PROFILES", "RECIPES", "check_benchmark", "check_profile",
+           "check_recipes", "plan", "pretrain_overrides", "recipe_overrides", "train_profile"]

@@ -6,10 +6,11 @@ better on NLL-oracle alone. :func:`matched_comparison` therefore reads the MLE t
 GAN's own NLL-gen and compares NLL-oracle there; :func:`matched_verdict` says in one sentence per GAN
 whether the difference holds over the seeds.
 
-One caveat the verdict cannot remove: the ``mle`` recipe trains ``pretrain_steps + steps`` steps, the
-GANs' generators are pre-trained for ``pretrain_steps``; where the longer-trained MLE model overfits its
-10,000 training sequences (NLL-gen rising), part of a GAN's gain is the shorter pre-training. The curves
-(NLL-gen and NLL-oracle at the end of pre-training) show how much the adversarial phase itself changed.
+Every recipe starts from the same pre-trained generator (:mod:`~gan_text.bench.pretraining`), and the
+``mle`` model is scored at its best point on held-out sentences (:mod:`~gan_text.bench.early_stopping`),
+so an MLE model that overfits by training longer cannot make a GAN look better. The curves (NLL-gen and
+NLL-oracle at the end of pre-training) show how much the adversarial phase itself changed. Results written
+before 2026-12-04 pre-trained each recipe on its own, and ``mle`` for ``pretrain_steps + steps`` steps.
 """
 
 from __future__ import annotations

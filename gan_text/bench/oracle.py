@@ -25,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from ..corpora import load_corpus
+from ..corpora.oracle import default_oracle
 from ..metrics.likelihood import oracle_scores
-from .running import SAMPLE_SEED
+from .model import SAMPLE_SEED
 
 N_PRINT = 0  # the sentences are ids: nothing to read at each evaluation point
 SHOW = ("nll_oracle", "nll_gen", "nll_div")
 METRICS = ("nll_oracle", "oracle_scored", "nll_gen", "nll_div")  # the table's metrics, in order
+VALID_STREAM = 1  # the held-out sequences' seed: SeedSequence([corpus seed, 1]), apart from train's and test's
 
 
 def _oracle(corpus):
@@ -43,6 +45,15 @@ def load(budget):
     from ..training.runs import CORPUS_SEED
 
     return load_corpus("oracle", n_train=budget.n_train, n_test=budget.n_test, seed=CORPUS_SEED)
+
+
+def validation(budget) -> list[str]:
+    """``budget.n_curve_test`` fresh oracle sequences from a seed of their own: held-out sentences, in neither
+    train nor test, on which the MLE baseline is early-stopped (:mod:`gan_text.bench.early_stopping`)."""
+    from ..training.runs import CORPUS_SEED  # lazy, as in load()
+
+    seed = int(np.random.SeedSequence([CORPUS_SEED, VALID_STREAM]).generate_state(1)[0])
+    return [" ".join(map(str, row)) for row in default_oracle().sample(budget.n_curve_test, seed=seed).tolist()]
 
 
 def reference_rows(corpus, budget) -> dict:
@@ -96,4 +107,5 @@ def sweep(model, corpus, budget, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["METRICS", "curve_scores", "final_scores", "load", "reference_rows", "sweep"]
+__all__ = ["METRICS", "VALID_STREAM", "curve_scores", "final_scores", "load", "reference_rows", "sweep",
+           "validation"]

@@ -10,7 +10,7 @@ data, so an installed package (Colab, ``pip install``) reads them with no networ
 ``oracle_course_curves.csv``    scores at every evaluation point: ``recipe, seed, phase, step,
                                 total_step, metric, value``
 ``oracle_course_sweep.csv``     the MLE temperature sweep: ``recipe, seed, temperature, metric, value``
-``oracle_course.json``          machine, versions, budget, seeds and seconds of every run
+``oracle_course.json``          machine, versions, budget, seeds and seconds of every run, and their total
 ``oracle_course.png``           the plot (:mod:`gan_text.bench.figures`)
 ==============================  =====================================================================
 
@@ -153,6 +153,18 @@ def _frames(outputs, references: dict) -> dict[str, pd.DataFrame]:
     return {"final": frame(final, "final"), "curves": frame(curves, "curves"), "sweep": frame(sweep, "sweep")}
 
 
+def total_seconds(runs: dict) -> dict:
+    """What the recorded runs cost together, however many invocations of the benchmark made them:
+    ``total_seconds`` (wall) and ``total_cpu_seconds``, training and scoring of every run plus each shared
+    pre-training once (runs record it under ``pretraining``, keyed by its settings)."""
+    pretrainings = {info["pretraining"]["key"]: info["pretraining"] for info in runs.values() if info.get("pretraining")}
+    totals = {}
+    for name, kind in (("total_seconds", "seconds"), ("total_cpu_seconds", "cpu_seconds")):
+        own = sum(info.get(f"train_{kind}", 0) + info.get(f"score_{kind}", 0) for info in runs.values())
+        totals[name] = round(own + sum(p.get(kind, 0) for p in pretrainings.values()), 1)
+    return totals
+
+
 def write_results(out, benchmark: str, profile: str, outputs, references: dict, meta: dict) -> dict[str, Path]:
     """Merge new runs (:class:`~gan_text.bench.running.RunResult` list) and reference rows into the files
     of (benchmark, profile): rows of the same (recipe, seed) are replaced, the others kept. Returns the paths."""
@@ -166,7 +178,7 @@ def write_results(out, benchmark: str, profile: str, outputs, references: dict, 
     runs = {**old.get("runs", {}), **{f"{o.recipe}/{o.seed}": {**o.info, "budget": meta["budget"]}
                                       for o in outputs}}
     seeds = merged["final"].groupby("recipe")["seed"].unique()
-    meta = {**meta, "caveat": CAVEATS[benchmark], "runs": dict(sorted(runs.items())),
+    meta = {**meta, "caveat": CAVEATS[benchmark], "runs": dict(sorted(runs.items())), **total_seconds(runs),
             "seeds": {r: sorted(int(s) for s in seeds[r]) for r in RECIPES if r in seeds.index}}
     write_json(files["meta"], meta)
     plot_results(Results(benchmark, profile, merged["final"], merged["curves"], merged["sweep"], meta, files),
@@ -276,4 +288,5 @@ def format_table(table: pd.DataFrame) -> str:
 
 
 __all__ = ["COLUMNS", "DEFAULT_OUT", "LABELS", "REFERENCES", "Results", "check_writable", "format_table",
-           "load_results", "paths", "results_dir", "results_table", "write_results"]
+           "load_results", "paths", "results_dir", "results_table", "total_seconds",
+           "write_results"]

@@ -26,7 +26,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from ..devices import make_strategy, strategy_info
 from ..errors import GanTextError
+from ..runconfig import CONFIG_FILE
 from . import results as res
 from .budgets import (
     RECIPES,
@@ -38,26 +40,9 @@ from .budgets import (
     recipe_overrides,
     train_profile,
 )
-
-_NEVER = 10**9  # checkpoint_every: only the checkpoint train() writes at the end of every phase
-SAMPLE_SEED = 10_000  # final samples use seed SAMPLE_SEED + run seed: never the seeds used in training
-
-
-@dataclasses.dataclass
-class Model:
-    """What a benchmark's scoring functions get: the built recipe, its data and ready-made scorers.
-
-    ``nll_at(tokens, temperature=1.0, positions=None)``: per-token NLL in nats of int ``tokens``
-    (n, seq_len) under the generator's softmax at ``temperature`` (see :func:`nll_function`).
-    """
-
-    recipe: object
-    data: object
-    nll_at: Callable
-
-    def sample(self, n: int, temperature: float, seed: int) -> np.ndarray:
-        """``n`` sentences at ``temperature``: int32 ids (n, seq_len)."""
-        return self.recipe.sample(n, temperature, seed)
+from .early_stopping import BestWeights
+from .model import SAMPLE_SEED, Model, nll_function, train_scored
+from .pretraining import Pretrained, pretrain
 
 
 class Task(Protocol):
@@ -67,6 +52,7 @@ class Task(Protocol):
     SHOW: tuple[str, ...]  # final metrics printed after each run
 
     def load(self, budget: Budget): ...  # the Corpus
+    def validation(self, budget: Budget) -> list[str] | None: ...  # held-out sentences (early stopping)
     def reference_rows(self, corpus, budget: Budget) -> dict[str, dict[str, float]]: ...
     def curve_scores(self, model: Model, budget: Budget, seed: int, corpus=None) -> Callable: ...
     def final_scores(self, model: Model, corpus, budget: Budget, seed: int) -> dict[str, float]: ...
@@ -79,45 +65,6 @@ def task(benchmark: str) -> Task:
 
 
 # --- small shared helpers ---------------------------------------------------------------------------
-
-def nll_function(generator) -> Callable:
-    """``nll_at(tokens, temperature=1.0, positions=None) -> float``: the NLL (nats per token) of int
-    ``tokens`` (n, seq_len) under ``softmax(logits / temperature)`` of an autoregressive generator.
-
-    ``<pad>`` never counts; ``positions``: count only the first ``positions`` tokens of each row (the
-    oracle benchmark scores its 20 words, not the ``<eos>``, as the papers do). At temperature 1 and
-    all positions it equals :func:`gan_text.metrics.nll_test`. Below temperature 1 the model is
-    sharper, so real text (NLL-gen) costs more nats: a temperature trades coverage for quality.
-    """
-    import tensorflow as tf  # lazy, as below: gan_text.bench imports without TensorFlow
-
-    from ..models.autoregressive import teacher_forcing_inputs
-    from ..models.language_model import token_nll
-
-    seq_len = generator.seq_len
-    spec = [tf.TensorSpec((None, seq_len), tf.int32), tf.TensorSpec((), tf.float32), tf.TensorSpec((), tf.int32)]
-
-    @tf.function(input_signature=spec)
-    def sums(batch, temperature, positions):
-        logits = generator(teacher_forcing_inputs(batch), training=False) / temperature
-        nll, mask = token_nll(batch, logits)
-        keep = tf.cast(tf.range(seq_len) < positions, tf.float32)[None, :]
-        return tf.reduce_sum(nll * keep), tf.reduce_sum(mask * keep)
-
-    def nll_at(tokens, temperature: float = 1.0, positions: int | None = None, batch_size: int = 512) -> float:
-        tokens = np.asarray(tokens, dtype=np.int32)
-        if not temperature > 0:
-            raise GanTextError(f"temperature must be > 0 for an NLL, got {temperature!r}")
-        limit = tf.constant(seq_len if positions is None else int(positions), tf.int32)
-        total = count = 0.0
-        for start in range(0, len(tokens), batch_size):
-            s, n = sums(tf.constant(tokens[start:start + batch_size]), tf.constant(temperature, tf.float32),
-                        limit)
-            total, count = total + float(s), count + float(n)
-        return total / count if count else float("nan")
-
-    return nll_at
-
 
 def machine() -> dict:
     """Where the numbers were measured: platform, processor, CPU count, load average (1, 5, 15 min)."""
@@ -176,43 +123,54 @@ def _long_sweep(sweep: pd.DataFrame) -> pd.DataFrame:
     return sweep.melt(id_vars=["temperature"], var_name="metric", value_name="value").dropna(subset=["value"])
 
 
+def _curves(pretrained: Pretrained, history: pd.DataFrame, recipe: str, offset: int) -> pd.DataFrame:
+    """The shared pre-training's points, then the run's own (its first point, the pre-trained generator
+    again, left out), on one step axis; ``mle``'s continued training is phase ``mle``."""
+    own = history[history["total_step"] > 0].copy()
+    own["total_step"] += offset
+    if recipe == "mle":
+        own["phase"] = "mle"
+    return _long_curves(pd.concat([pretrained.history, own], ignore_index=True))
+
+
 def run_one(tsk, benchmark: str, profile: str, recipe: str, seed: int, budget: Budget, corpus, *,
-            run_dir: Path, settings: dict | None = None, verbose: int = 0) -> RunResult:
-    """Train ``recipe`` with ``seed`` on ``corpus`` into ``run_dir`` and score it (see the module doc).
+            run_dir: Path, pretrained: Pretrained, valid: list[str] | None = None, settings: dict | None = None,
+            resume: bool = False, precision: str = "float32", verbose: int = 0) -> RunResult:
+    """Train ``recipe`` with ``seed`` on ``corpus`` into ``run_dir``, starting from the ``pretrained``
+    generator, and score it (see the module doc). ``mle`` is scored at its best point on the ``valid``
+    sentences (:mod:`gan_text.bench.early_stopping`); ``resume`` continues an interrupted run in ``run_dir``.
 
     ``settings``: more recipe settings (e.g. ``{"g_lr": 1e-4}``) on top of the benchmark's."""
-    # lazy: training loads TensorFlow, and gan_text.bench imports without it
-    from ..training.recipes import build_recipe
-    from ..training.runs import train
-
     overrides = {**recipe_overrides(recipe, budget, benchmark, profile), **(settings or {})}
-    held: dict = {}
+    best = BestWeights(run_dir) if recipe == "mle" and valid else None
 
-    def builder(data, cfg, seed=0, **_):
-        built = build_recipe(recipe, data, cfg, seed=seed, **overrides)
-        held["model"] = Model(built, data, nll_function(built.generator))
-        return built
-
-    def evaluate(sentences):  # the scorer needs the model, which train() builds: made at the first call
-        if "scores" not in held:
-            held["scores"] = tsk.curve_scores(held["model"], budget, seed, corpus)
-        return held["scores"](sentences)
+    def keep_best(model, scores):  # at every evaluation point of the mle run
+        step = int(model.recipe.phases[0].model.optimizer.iterations)
+        best.offer(step, scores["nll_valid"], model.recipe.generator.get_weights())
 
     started, cpu_started = time.perf_counter(), time.process_time()
-    run = train(corpus, builder, out=run_dir, profile=train_profile(benchmark, profile, budget), seed=seed,
-                eval_every=budget.eval_every, checkpoint_every=_NEVER, n_eval=budget.n_eval,
-                n_print=tsk.N_PRINT if verbose >= 2 else 0, verbose=2 if verbose >= 2 else 0, evaluate=evaluate)
+    run, model = train_scored(tsk, corpus, recipe, overrides, budget, seed, run_dir, benchmark=benchmark,
+                              profile=profile, valid=valid, start=pretrained.weights,
+                              on_eval=keep_best if best else None, resume=resume, precision=precision,
+                              verbose=verbose)
     trained, cpu_trained = time.perf_counter(), time.process_time()
-    model = held["model"]
+    stopped = best.best() if best else None
+    if stopped is not None:
+        model.recipe.generator.set_weights(stopped[2])
     final = tsk.final_scores(model, corpus, budget, seed)
     sweep = tsk.sweep(model, corpus, budget, seed) if recipe == "mle" else None
     done, cpu_done = time.perf_counter(), time.process_time()
     info = {"settings": overrides, "phases": {p.name: int(p.steps) for p in run.recipe.phases},
+            "pretraining": {k: pretrained.info[k] for k in ("key", "seconds", "cpu_seconds", "resumed")},
+            "early_stopping": None if stopped is None else {
+                "total_step": budget.pretrain_steps + stopped[0], "nll_valid": stopped[1], "n_valid": len(valid)},
+            "resumed": resume,
             "train_seconds": round(trained - started, 1), "score_seconds": round(done - trained, 1),
             "train_cpu_seconds": round(cpu_trained - cpu_started, 1),
             "score_cpu_seconds": round(cpu_done - cpu_trained, 1), "load_average": machine()["load_average"],
             "date": time.strftime("%Y-%m-%d %H:%M:%S")}
-    return RunResult(recipe, seed, final, _long_curves(run.history), _long_sweep(sweep), info)
+    curves = _curves(pretrained, run.history, recipe, budget.pretrain_steps)
+    return RunResult(recipe, seed, final, curves, _long_sweep(sweep), info)
 
 
 # --- the whole benchmark ---------------------------------------------------------------------------------
@@ -237,14 +195,18 @@ def _seeds(seeds, budget: Budget) -> list[int]:
     return list(range(int(seeds)))
 
 
-def _run_dirs(keep_runs, benchmark, profile, recipes, seeds) -> dict | None:
+def _run_dirs(keep_runs, benchmark, profile, recipes, seeds, resume: bool) -> dict | None:
     if keep_runs is None:
+        if resume:
+            raise GanTextError("resume continues the runs kept in a folder: pass keep_runs (--keep-runs DIR) too")
         return None
     root = Path(keep_runs) / f"{benchmark}_{profile}"
     dirs = {(r, s): root / f"{r}-seed{s}" for r in recipes for s in seeds}
     for path in dirs.values():
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise GanTextError(f"'{path}' already holds a run; remove it or keep the runs in another folder")
+        if path.exists() and (not path.is_dir() or any(path.iterdir())) \
+                and not (resume and (path / CONFIG_FILE).is_file()):
+            raise GanTextError(f"'{path}' already holds a run; remove it, keep the runs in another folder"
+                               f"{'' if resume else ', or continue them with --resume'}")
     return dirs
 
 
@@ -267,7 +229,8 @@ def _settings(settings, recipes, cfg) -> dict:
 
 
 def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None = None,
-                  recipes=RECIPES, out=None, budget=None, settings=None, keep_runs=None, verbose: int = 1):
+                  recipes=RECIPES, out=None, budget=None, settings=None, keep_runs=None, resume: bool = False,
+                  precision: str = "float32", strategy="default", verbose: int = 1):
     """Run ``benchmark`` (``oracle`` or ``coco``) and merge its results into ``out``; returns the
     :class:`~gan_text.bench.results.Results` loaded back from the files.
 
@@ -277,11 +240,21 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
     ``budget``: a :class:`Budget` or a dict of changes to the profile's (e.g. tiny sizes for a test);
     ``settings``: more recipe settings, ``{recipe: {name: value}}`` (e.g. ``{"relgan": {"g_lr": 1e-4}}``; names
     are checked before any training, values when the recipe is built; recorded in the JSON with every run);
-    ``keep_runs``: a folder to keep the run directories in (default: temporary, deleted); ``verbose``: 0 silent,
-    1 one line per run, 2 also a line per evaluation point.
+    ``keep_runs``: a folder to keep the run directories in (default: temporary, deleted); ``resume``: continue
+    the runs kept there after an interruption (finished runs are scored again, unfinished ones resume from their
+    last checkpoint; the shared pre-training, cached in ``out``, resumes in any case); ``verbose``: 0 silent,
+    1 one line per run, 2 also a line per evaluation point. ``precision``: ``float32`` or ``mixed_bfloat16`` for
+    every run and the pre-training (:mod:`gan_text.precision`; recorded in the JSON). ``strategy``: the devices of
+    every run (``default``, ``mirrored``, ``mirrored:N``, ``tpu`` or a ``tf.distribute.Strategy``; see
+    :mod:`gan_text.devices`; recorded in the JSON); ``default`` is the strategy in scope, if any.
+
+    Every recipe starts from one pre-trained generator per seed (:mod:`gan_text.bench.pretraining`).
 
     For repeatable numbers call ``gt.setup(seed)`` first (op determinism), as the CLI does.
     """
+    if strategy != "default":  # the whole benchmark in its scope: every train() takes the strategy in scope
+        with make_strategy(strategy).scope():
+            return run_benchmark(**{**locals(), "strategy": "default"})
     benchmark, profile = check_benchmark(benchmark), check_profile(profile)
     recipes = check_recipes(recipes)
     budget = _budget(benchmark, profile, budget)
@@ -289,7 +262,7 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
     settings = _settings(settings, recipes, train_profile(benchmark, profile, budget))
     out = res.results_dir(out)
     res.check_writable(out, benchmark, profile)  # before any training: a mistake costs seconds, not hours
-    run_dirs = _run_dirs(keep_runs, benchmark, profile, recipes, seeds)
+    run_dirs = _run_dirs(keep_runs, benchmark, profile, recipes, seeds, resume)
     tsk = task(benchmark)
     started, cpu_started, start_machine = time.perf_counter(), time.process_time(), machine()
 
@@ -300,6 +273,9 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
     say(f"bench {benchmark} ({profile} profile): {', '.join(recipes)} x seeds {seeds}; results -> {out}")
     corpus = tsk.load(budget)
     references = tsk.reference_rows(corpus, budget)
+    valid = tsk.validation(budget)
+    pretrained = {seed: pretrain(tsk, corpus, budget, seed, out, benchmark=benchmark, profile=profile, valid=valid,
+                                 say=say, precision=precision, verbose=verbose) for seed in seeds}
     outputs, total = [], len(recipes) * len(seeds)
     for recipe in recipes:
         for seed in seeds:
@@ -307,12 +283,16 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
             with tempfile.TemporaryDirectory(prefix=f"gan_text_bench_{recipe}_") as tmp:
                 run_dir = run_dirs[(recipe, seed)] if run_dirs else Path(tmp) / "run"
                 result = run_one(tsk, benchmark, profile, recipe, seed, budget, corpus, run_dir=run_dir,
-                                 settings=settings.get(recipe), verbose=verbose)
+                                 pretrained=pretrained[seed], valid=valid, settings=settings.get(recipe),
+                                 resume=resume and (run_dir / CONFIG_FILE).is_file(), precision=precision,
+                                 verbose=verbose)
             outputs.append(result)
             shown = ", ".join(f"{k} {v:.3f}" for k, v in result.final.items() if k in tsk.SHOW)
             say(f"[{len(outputs)}/{total}] {recipe} seed {seed}: {shown} "
                 f"({result.info['train_seconds']:.0f} s training, {result.info['score_seconds']:.0f} s scoring)")
-    meta = {"benchmark": benchmark, "profile": profile, "budget": budget.as_dict(), "versions": versions(),
+    meta = {"benchmark": benchmark, "profile": profile, "budget": budget.as_dict(), "precision": precision,
+            "strategy": strategy_info(make_strategy()),
+            "versions": versions(),
             "machine": start_machine, "load_average_end": machine()["load_average"],
             "seconds": round(time.perf_counter() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu_started, 1), "updated": time.strftime("%Y-%m-%d %H:%M:%S")}

@@ -108,8 +108,11 @@ class AutoregressiveGenerator(Generator):
         raise NotImplementedError
 
     def project(self, h):
-        """Hidden vectors (..., width) -> logits (..., vocab_size), ``<pad>``/``<bos>`` at -1e9."""
-        return self.out(h) + self._never_written
+        """Hidden vectors (..., width) -> logits float32 (..., vocab_size), ``<pad>``/``<bos>`` at -1e9.
+
+        Float32 also when the layers compute in bfloat16 (:mod:`gan_text.precision`): softmax, sampling and
+        the losses read these logits."""
+        return ops.cast(self.out(h), "float32") + self._never_written
 
     def dummy_input(self):
         return ops.zeros((1, self.seq_len), dtype="int32")
@@ -262,7 +265,7 @@ class RNNGenerator(AutoregressiveGenerator):
 
     def initial_state(self, batch_size):
         n_states = 2 if self.hyperparameters["cell"] == "lstm" else 1
-        return [tf.zeros([batch_size, self.hyperparameters["hidden_dim"]])] * n_states
+        return [tf.zeros([batch_size, self.hyperparameters["hidden_dim"]], self.rnn.compute_dtype)] * n_states
 
     def step(self, prev_tokens, t, state):
         h, state = self.rnn.cell(self.embedding(prev_tokens), state)

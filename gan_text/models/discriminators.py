@@ -3,7 +3,8 @@
 ``build_discriminator(kind, vocab_size, seq_len, **hyperparameters)`` returns a built Keras model. Every
 kind takes EITHER integer ``tokens`` (batch, seq_len) OR ``onehot``/``soft`` float vectors
 (batch, seq_len, vocab_size), through one shared :class:`~gan_text.models.input_projection.TokenProjection`,
-and returns float32 LOGITS (no sigmoid: the losses apply it).
+and returns float32 LOGITS (no sigmoid: the losses apply it; the ``logit`` layer computes in float32 also under
+mixed precision, :mod:`gan_text.precision`).
 
 ==============  =======================================================  ========================
 kind            architecture                                             output (logits)
@@ -133,7 +134,7 @@ class SeedDiscriminator(Discriminator):
         self.projection = TokenProjection(self.vocab_size, hp["emb_dim"], name="projection")
         self.lstm = keras.layers.LSTM(hp["hidden_dim"], return_sequences=True, name="lstm")
         self.norm = keras.layers.BatchNormalization(name="batch_norm")
-        self.head = keras.layers.Dense(1, name="logit")
+        self.head = keras.layers.Dense(1, dtype="float32", name="logit")
 
     def call(self, inputs, training=None):
         x = self.lstm(self.embed(inputs))
@@ -169,7 +170,7 @@ class CNNDiscriminator(Discriminator):
                       for k, n in zip(hp["filter_sizes"], hp["num_filters"], strict=True)]
         self.highway = Highway(name="highway")
         self.drop = keras.layers.Dropout(hp["dropout"], name="dropout")
-        self.head = keras.layers.Dense(1, name="logit")
+        self.head = keras.layers.Dense(1, dtype="float32", name="logit")
 
     def call(self, inputs, training=None):
         x = self.embed(inputs)  # (batch, seq_len, emb_dim)
@@ -214,7 +215,7 @@ class RelGANDiscriminator(Discriminator):
         self.highway = Highway(name="highway")
         self.drop = keras.layers.Dropout(hp["dropout"], name="dropout")
         self.hidden = keras.layers.Dense(hp["hidden_dim"], activation="relu", name="hidden")
-        self.head = keras.layers.Dense(1, name="logit")
+        self.head = keras.layers.Dense(1, dtype="float32", name="logit")
 
     def call(self, inputs, training=None):
         hp = self.hyperparameters
@@ -256,7 +257,7 @@ class RNNDiscriminator(Discriminator):
         rnn = self.CELLS[hp["cell"]](hp["hidden_dim"], name=hp["cell"])
         self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if hp["bidirectional"] else rnn
         self.drop = keras.layers.Dropout(hp["dropout"], name="dropout")
-        self.head = keras.layers.Dense(1, name="logit")
+        self.head = keras.layers.Dense(1, dtype="float32", name="logit")
 
     def call(self, inputs, training=None):
         return self.head(self.drop(self.rnn(self.embed(inputs)), training=training))
@@ -291,7 +292,7 @@ class TransformerDiscriminator(Discriminator):
         self.positions = keras.layers.Embedding(self.seq_len, hp["emb_dim"], name="positions")
         self.blocks = [EncoderBlock(hp["num_heads"], hp["ff_dim"], hp["dropout"], name=f"block_{i}")
                        for i in range(hp["num_layers"])]
-        self.head = keras.layers.Dense(1, name="logit")
+        self.head = keras.layers.Dense(1, dtype="float32", name="logit")
 
     def call(self, inputs, training=None):
         x = self.embed(inputs) + self.positions(ops.arange(self.seq_len))

@@ -91,7 +91,8 @@ class SeedTextGenerator(NoiseGenerator):
         self.norm = keras.layers.BatchNormalization(name="batch_norm")
         self.reshape = keras.layers.Reshape((self.seq_len, hp["hidden_dim"]))
         self.lstm = keras.layers.LSTM(hp["hidden_dim"], return_sequences=True, name="lstm")
-        self.out = keras.layers.Dense(self.vocab_size, activation="softmax", name="softmax")
+        # float32 even under mixed precision (gan_text.precision): a softmax in bfloat16 would be coarse
+        self.out = keras.layers.Dense(self.vocab_size, activation="softmax", dtype="float32", name="softmax")
 
     def call(self, noise, training=None):
         x = self.norm(self.dense(noise), training=training)
@@ -151,7 +152,7 @@ class CNNGenerator(NoiseGenerator):
         x = self.reshape(self.dense(noise))
         for block in self.blocks:
             x = block(x)
-        return ops.softmax(self.out(x), axis=-1)
+        return ops.softmax(ops.cast(self.out(x), "float32"), axis=-1)  # float32 under mixed precision too
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -128,7 +128,10 @@ class LanguageModel(keras.Model):
     def train_step(self, data):
         with tf.GradientTape() as tape:
             nll, mask = self._nll(data, training=True)
-            loss = ops.sum(nll) / ops.maximum(ops.sum(mask), 1.0)
+            count = ops.sum(mask)
+            if tf.distribute.has_strategy():  # the tokens of the global batch: the replicas' gradients add up
+                count = tf.distribute.get_replica_context().all_reduce("sum", count)  # to its mean NLL's
+            loss = ops.sum(nll) / ops.maximum(count, 1.0)
         variables = self.generator.trainable_variables
         self.optimizer.apply(dense_gradients(tape.gradient(loss, variables)), variables)
         return self._update_metrics(nll, mask)

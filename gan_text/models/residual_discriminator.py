@@ -54,7 +54,7 @@ class ResidualDiscriminator(keras.Model):
         self.to_vocab = keras.layers.Dense(vocab_size, name="to_vocab")
         self.features = keras.layers.Dense(width, activation="relu", name="features")
         self.drop = keras.layers.Dropout(dropout, name="dropout")
-        self.logit = keras.layers.Dense(1, name="logit")
+        self.logit = keras.layers.Dense(1, dtype="float32", name="logit")  # float32 under mixed precision too
         self(tf.zeros((1, seq_len), tf.int32))  # build every layer
 
     def copy_generator(self, generator) -> None:
@@ -67,10 +67,11 @@ class ResidualDiscriminator(keras.Model):
     def call(self, tokens, training=None):
         tokens = tf.cast(tokens, tf.int32)
         h = self.rnn(self.embedding(teacher_forcing_inputs(tokens)))  # (batch, seq_len, hidden_dim)
-        log_q = tf.nn.log_softmax(self.to_vocab(h))  # the copied generator's next-token distribution
+        log_q = tf.nn.log_softmax(tf.cast(self.to_vocab(h), tf.float32))  # the copied generator's next-token distribution
         token_log_q = tf.reduce_sum(tf.one_hot(tokens, self.vocab_size) * log_q, axis=-1, keepdims=True)
         entropy = -tf.reduce_sum(tf.exp(log_q) * log_q, axis=-1, keepdims=True)
-        z = self.drop(self.features(tf.concat([h, token_log_q, entropy], axis=-1)), training=training)
+        features = tf.concat([tf.cast(h, tf.float32), token_log_q, entropy], axis=-1)
+        z = tf.cast(self.drop(self.features(features), training=training), tf.float32)  # bfloat16 under mixed
         mask = tf.cast(tf.not_equal(tokens, PAD_ID), tf.float32)[..., None]
         largest = tf.reduce_max(z * mask - 1e4 * (1.0 - mask), axis=1)
         mean = tf.reduce_sum(z * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, axis=1), 1.0)

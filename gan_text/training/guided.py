@@ -28,7 +28,7 @@ import tensorflow as tf
 from ..models.generators import build_generator
 from ..models.residual_discriminator import ResidualDiscriminator
 from .builders import language_model, recipe_config
-from .distribute import replica_seed
+from .distribute import replica_scale, replica_seed
 from .phases import Phase, Recipe
 from .settings import GuidedSettings
 
@@ -78,7 +78,8 @@ class DiscriminatorFitter(keras.Model):
         with tf.GradientTape() as tape:
             logits = tf.cast(self.discriminator(tokens, training=True), tf.float32)
             loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
+            scaled = loss * replica_scale()  # the replicas' gradients are summed
+        self.optimizer.apply(tape.gradient(scaled, variables), variables)
         self.loss_tracker.update_state(loss)
         self.accuracy_tracker.update_state(tf.reduce_mean(tf.cast(tf.equal(tf.cast(logits > 0, tf.float32),
                                                                            labels), tf.float32)))

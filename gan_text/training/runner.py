@@ -21,6 +21,7 @@ from ..errors import GanTextError, TrainingDiverged
 from . import checkpoints as ckpt
 from . import rundir
 from .callbacks import CheckpointEvery, Clock, NaNGuard, ProgressBar, SampleLogger
+from .distribute import same_every_pass
 
 KEEP_LAST = 2  # periodic checkpoints kept besides the end of every phase
 EVALS_PER_PHASE = 5  # default evaluation points per phase (eval_every = ceil(steps / 5))
@@ -164,8 +165,8 @@ class Runner:
         try:
             for base, interval, epochs in segments(begin, int(phase.steps), every):
                 self.clock.base, self.clock.interval = base, interval
-                dataset = make_dataset(self.data.train_tokens, batch_size, seed=self.seed + index,
-                                       repeat=True).skip(base)
+                dataset = same_every_pass(lambda base=base: make_dataset(  # the same batches under a strategy's fit
+                    self.data.train_tokens, batch_size, seed=self.seed + index, repeat=True).skip(base), phase.model)
                 phase.model.fit(dataset, epochs=epochs, steps_per_epoch=interval, verbose=0,
                                 callbacks=callbacks, shuffle=False)
                 if self.guard.failure is not None:

@@ -42,7 +42,9 @@ from ..config import Profile
 from ..config import profile as get_profile
 from ..corpora import known_corpora, load_corpus
 from ..dataset import Prepared, TruncationReport, decode_batch, prepare
+from ..devices import check_recipe, make_strategy, per_replica_batch, strategy_info
 from ..errors import GanTextError, one_of
+from ..precision import DEFAULT_PRECISION, check_precision, precision_policy
 from ..runconfig import CONFIG_FILE, read_config, write_config
 from ..vocabulary import Vocabulary
 from . import checkpoints as ckpt
@@ -153,7 +155,7 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
           profile=None, seed: int | None = None, eval_every: int | None = None,
           checkpoint_every: int | None = None, n_eval: int | None = None, n_print: int = 3,
           temperature: float = 1.0, verbose: int = 1, evaluate: Callable | None = None,
-          callbacks=(), **overrides) -> Run:
+          callbacks=(), precision: str | None = None, strategy="default", **overrides) -> Run:
     """Train ``recipe`` on ``corpus`` into the run directory ``out``; returns the :class:`Run`.
 
     - ``corpus``: a name (``grammar``, the default; ``oracle``, ``coco``, ...), a text file, or a Corpus.
@@ -164,6 +166,11 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
       left out are taken from the saved run, settings given must match it.
     - ``steps``: adversarial steps (for ``mle``: training steps) instead of the profile's.
     - ``profile``: a Profile or its name (default: ``gt.profile()``); ``seed``: the run's seed (default 0).
+    - ``precision``: ``float32`` (default) or ``mixed_bfloat16`` (compute in bfloat16, variables and losses in
+      float32; see :mod:`gan_text.precision`); recorded in ``config.json``, so a reload uses it too.
+    - ``strategy``: the devices, ``default``, ``mirrored`` (all GPUs), ``mirrored:N`` (N logical CPUs) or ``tpu``
+      (:mod:`gan_text.devices`), or a ``tf.distribute.Strategy``; the same global batch. Not a setting: a run
+      resumes under any strategy (``config.json`` records it for information).
     - ``eval_every``: steps between evaluation points (default: 5 per phase); ``checkpoint_every``: steps
       between checkpoints (default: at every evaluation point); every phase also ends with a checkpoint.
     - ``n_eval`` sentences (default ``cfg.n_eval``) are generated at ``temperature`` at every evaluation
@@ -183,20 +190,25 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
         rundir.check_new_run_dir(run_dir)
     options = RunOptions(eval_every, checkpoint_every, n_eval, n_print, temperature, verbose, evaluate,
                          tuple(callbacks))  # how to run, apart from what to train (the settings below)
-    settings = _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir)
+    strategy = make_strategy(strategy)  # before any TensorFlow operation: mirrored:N splits the CPU
+    settings = _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir, precision)
     cfg, seed = settings.cfg, settings.seed
 
     keras.utils.set_random_seed(seed)
     corpus_obj, data = _load_data(settings.corpus, cfg)
     cfg = _fit_batch(cfg, len(data.train_tokens), verbose)
-    built = settings.builder(data, cfg, seed=seed, **settings.overrides)
+    per_replica_batch(cfg.batch_size, strategy)  # the global batch must split evenly over the replicas
+    with precision_policy(settings.precision), strategy.scope():  # models and optimizers on the devices
+        built = settings.builder(data, cfg, seed=seed, **settings.overrides)
+    check_recipe(strategy, built.name)  # seqgan on a TPU: refused before any training
     config = {
         "recipe": built.name, "corpus": settings.corpus_name, "corpus_seed": CORPUS_SEED, "seed": seed,
         "corpus_source": "name" if isinstance(settings.corpus, str) else "object",
         "level": data.level, "profile": dataclasses.asdict(cfg), "overrides": settings.overrides,
         "seq_len": data.seq_len, "vocab_size": data.vocab_size, "vocab_sha256": data.vocab.fingerprint,
         "phases": [{"name": p.name, "steps": int(p.steps)} for p in built.phases],
-        "recipe_config": rundir.jsonable(built.config, "the recipe's config"),
+        "recipe_config": rundir.jsonable(built.config, "the recipe's config"), "precision": settings.precision,
+        "strategy": strategy_info(strategy),
     }
     if run_dir is None:
         run_dir = rundir.default_run_dir(built.name, _corpus_label(settings.corpus_name))
@@ -204,7 +216,8 @@ def train(corpus=None, recipe=None, *, out=None, steps: int | None = None, resum
     root = run_dir / ckpt.CHECKPOINTS_DIR
     variables, optimizers = ckpt.recipe_state(built)
     if saved is not None:
-        start_phase, start_step, rows = _restore(run_dir, saved, config, data, variables, optimizers, verbose)
+        with strategy.scope():  # restoring builds the optimizers' variables: on the strategy's devices too
+            start_phase, start_step, rows = _restore(run_dir, saved, config, data, variables, optimizers, verbose)
     else:
         start_phase, start_step, rows = 0, 0, []
         config["versions"] = rundir.versions()
@@ -268,9 +281,10 @@ class _Settings:
     cfg: Profile
     seed: int
     overrides: dict
+    precision: str
 
 
-def _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir) -> _Settings:
+def _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir, precision=None) -> _Settings:
     """What :func:`train` was asked for, completed from the saved run (``saved``) when resuming, and
     checked against it where that is possible before any work."""
     if saved is not None:
@@ -284,19 +298,22 @@ def _settings(corpus, recipe, profile, seed, steps, overrides, saved, run_dir) -
         seed = saved["seed"] if seed is None else seed
         profile = saved["profile"] if profile is None else profile
         overrides = {**saved.get("overrides", {}), **overrides}
+        saved = {**saved, "precision": saved.get("precision", DEFAULT_PRECISION)}  # older runs: float32
+        precision = saved["precision"] if precision is None else precision
     corpus = "grammar" if corpus is None else corpus
     recipe = recipes.DEFAULT_RECIPE if recipe is None else recipe
     seed = 0 if seed is None else seed
+    precision = check_precision(DEFAULT_PRECISION if precision is None else precision)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise GanTextError(f"seed must be a whole number, got {seed!r}; pass e.g. seed=0")
     builder = _builder(recipe)
     cfg, overrides = _apply_steps(recipe, _profile(profile), overrides, steps)
     corpus, corpus_name = _corpus_source(corpus)
     settings = _Settings(corpus, corpus_name, builder, cfg, int(seed),
-                         rundir.jsonable(overrides, "recipe overrides"))
+                         rundir.jsonable(overrides, "recipe overrides"), precision)
     if saved is not None:
         early = {"corpus": corpus_name, "seed": settings.seed, "profile": dataclasses.asdict(cfg),
-                 **({"recipe": recipe} if isinstance(recipe, str) else {})}
+                 "precision": precision, **({"recipe": recipe} if isinstance(recipe, str) else {})}
         rundir.check_resumable(run_dir, saved, early, keys=tuple(early))
     return settings
 
@@ -370,7 +387,8 @@ def load_run(run_dir, recipe: Callable | None = None, checkpoint: str | None = N
     no_rows = _empty_report(seq_len)
     data = Prepared(vocab, empty, empty, seq_len, config.get("level", "word"), no_rows, no_rows)
     builder = _builder(recipe if recipe is not None else config["recipe"], saved_name=config["recipe"])
-    built = _rebuild(builder, data, config, run_dir)
+    with precision_policy(config.get("precision", DEFAULT_PRECISION)):  # runs before 2026-12: float32
+        built = _rebuild(builder, data, config, run_dir)
     variables, optimizers = ckpt.recipe_state(built)
     if folder is not None:  # the one asked for, or an error: no fallback
         try:

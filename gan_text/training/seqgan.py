@@ -26,6 +26,7 @@ from ..models.generators import build_generator
 from ..models.gradients import dense_gradients
 from ..models.language_model import LanguageModel
 from .builders import CLIPNORM, recipe_config, sampler
+from .distribute import replica_fold, replica_scale
 from .losses import get_loss
 from .phases import Phase, Recipe
 from .rollout import (
@@ -67,8 +68,9 @@ class _DiscriminatorTraining(keras.Model):
             real_logits = self.discriminator(real, training=True)
             fake_logits = self.discriminator(fake, training=True)
             loss = _BCE.d_loss(real_logits, fake_logits)
+            scaled = loss * replica_scale()  # the replicas' gradients are summed
         variables = self.discriminator.trainable_variables
-        optimizer.apply(dense_gradients(tape.gradient(loss, variables)), variables)
+        optimizer.apply(dense_gradients(tape.gradient(scaled, variables)), variables)
         return loss, _accuracy(real_logits, fake_logits)
 
     def call(self, tokens, training=None):
@@ -107,7 +109,7 @@ class DiscriminatorPretrainer(_DiscriminatorTraining):
 
     def train_step(self, data):
         real = _tokens(data)
-        fake = sample_graph(self.generator, tf.shape(real)[0], tf.cast(self.seed_generator.next(), tf.int64))
+        fake = sample_graph(self.generator, tf.shape(real)[0], replica_fold(tf.cast(self.seed_generator.next(), tf.int64)))
         loss, accuracy = self._d_step(real, fake, self.optimizer)
         self.d_loss_tracker.update_state(loss)
         self.d_accuracy_tracker.update_state(accuracy)
@@ -212,7 +214,7 @@ class SeqGAN(_DiscriminatorTraining):
     def train_step(self, data):
         real = _tokens(data)
         batch = tf.shape(real)[0]
-        seed = tf.cast(self.seed_generator.next(), tf.int64)
+        seed = replica_fold(tf.cast(self.seed_generator.next(), tf.int64))  # each replica its own samples
         tf.cond(tf.equal(self.step_counter, 0), self._sync_in_graph, lambda: tf.constant(False))
 
         fake = sample_graph(self.generator, batch, tf.random.experimental.stateless_fold_in(seed, 0))
@@ -220,8 +222,9 @@ class SeqGAN(_DiscriminatorTraining):
                                 tf.random.experimental.stateless_fold_in(seed, 1))
         with tf.GradientTape() as tape:
             g_loss = policy_gradient_loss(self.generator, fake, rewards, self.baseline)
+            scaled = g_loss * replica_scale()
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply(dense_gradients(tape.gradient(g_loss, variables)), variables)
+        self.g_optimizer.apply(dense_gradients(tape.gradient(scaled, variables)), variables)
         self.update_rollout()
 
         fakes = sample_graph(self.generator, batch * self.d_steps,  # one loop for all d_steps
