@@ -86,7 +86,8 @@ def encode(sentences: list[str], data) -> np.ndarray:
 
 def train_scored(tsk, corpus, recipe: str, overrides: dict, budget: Budget, seed: int, run_dir: Path, *,
                  benchmark: str, profile: str, valid: list[str] | None = None, start=None,
-                 on_eval: Callable | None = None, resume: bool = False, precision: str = "float32", verbose: int = 0):
+                 on_eval: Callable | None = None, resume: bool = False, precision: str = "float32",
+                 strategy="default", verbose: int = 0):
     """Train ``recipe`` (built with ``overrides``) on ``corpus`` into ``run_dir``; returns ``(run, model)``.
 
     Every evaluation point gets the task's curve scores and, when ``valid`` sentences are given, their NLL
@@ -94,7 +95,8 @@ def train_scored(tsk, corpus, recipe: str, overrides: dict, budget: Budget, seed
     from (the shared pre-training), set right after the models are built (a resumed run then restores
     its checkpoint over them). ``on_eval(model, scores)`` is called at every evaluation point (early
     stopping). ``resume``: continue the run in ``run_dir`` (a checkpoint is written five times per evaluation
-    interval, so an interruption loses at most ``eval_every / 5`` steps). ``precision``: see :mod:`gan_text.precision`.
+    interval, so an interruption loses at most ``eval_every / 5`` steps). ``precision``, ``strategy``: as for
+    :func:`~gan_text.training.runs.train`.
     """
     # lazy: training loads TensorFlow, and gan_text.bench imports without it
     from ..training.recipes import build_recipe
@@ -128,7 +130,7 @@ def train_scored(tsk, corpus, recipe: str, overrides: dict, budget: Budget, seed
                 seed=seed, eval_every=budget.eval_every, checkpoint_every=max(1, budget.eval_every // 5),
                 n_eval=budget.n_eval,
                 n_print=tsk.N_PRINT if verbose >= 2 else 0, verbose=2 if verbose >= 2 else 0, evaluate=evaluate,
-                precision=precision)
+                precision=precision, strategy=strategy)
     return run, held["model"]
 
 

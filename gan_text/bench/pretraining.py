@@ -59,7 +59,8 @@ def cache_folder(out, benchmark: str, profile: str, budget: Budget, seed: int, n
 
 
 def pretrain(tsk, corpus, budget: Budget, seed: int, out, *, benchmark: str, profile: str,
-             valid: list[str] | None = None, say=print, precision: str = "float32", verbose: int = 0) -> Pretrained:
+             valid: list[str] | None = None, say=print, precision: str = "float32", strategy="default",
+             verbose: int = 0) -> Pretrained:
     """The shared pre-trained generator of ``seed``: from the cache in ``out``, or trained now (resumed if a
     previous try was interrupted) and cached."""
     # lazy: training loads TensorFlow, and gan_text.bench imports without it
@@ -80,8 +81,8 @@ def pretrain(tsk, corpus, budget: Budget, seed: int, out, *, benchmark: str, pro
     say(f"pre-training of seed {seed}: {budget.pretrain_steps} steps{' (resumed)' if resume else ''} -> {folder}")
     started, cpu_started = time.perf_counter(), time.process_time()
     run, model = train_scored(tsk, corpus, "mle", pretrain_overrides(budget, profile), budget, seed, run_dir,
-                              benchmark=benchmark, profile=profile, valid=valid, resume=resume, precision=precision,
-                              verbose=verbose)
+                              benchmark=benchmark, profile=profile, valid=valid, resume=resume,
+                              precision=precision, strategy=strategy, verbose=verbose)
     info = {"key": key, "keyed": keyed, "folder": str(folder), "resumed": resume,
             "seconds": round(time.perf_counter() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu_started, 1), "date": time.strftime("%Y-%m-%d %H:%M:%S")}

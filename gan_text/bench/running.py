@@ -135,7 +135,7 @@ def _curves(pretrained: Pretrained, history: pd.DataFrame, recipe: str, offset: 
 
 def run_one(tsk, benchmark: str, profile: str, recipe: str, seed: int, budget: Budget, corpus, *,
             run_dir: Path, pretrained: Pretrained, valid: list[str] | None = None, settings: dict | None = None,
-            resume: bool = False, precision: str = "float32", verbose: int = 0) -> RunResult:
+            resume: bool = False, precision: str = "float32", strategy="default", verbose: int = 0) -> RunResult:
     """Train ``recipe`` with ``seed`` on ``corpus`` into ``run_dir``, starting from the ``pretrained``
     generator, and score it (see the module doc). ``mle`` is scored at its best point on the ``valid``
     sentences (:mod:`gan_text.bench.early_stopping`); ``resume`` continues an interrupted run in ``run_dir``.
@@ -145,13 +145,13 @@ def run_one(tsk, benchmark: str, profile: str, recipe: str, seed: int, budget: B
     best = BestWeights(run_dir) if recipe == "mle" and valid else None
 
     def keep_best(model, scores):  # at every evaluation point of the mle run
-        step = int(model.recipe.phases[0].model.optimizer.iterations)
+        step = int(model.recipe.phases[0].model.optimizer.iterations.numpy())  # a MirroredVariable too
         best.offer(step, scores["nll_valid"], model.recipe.generator.get_weights())
 
     started, cpu_started = time.perf_counter(), time.process_time()
     run, model = train_scored(tsk, corpus, recipe, overrides, budget, seed, run_dir, benchmark=benchmark,
                               profile=profile, valid=valid, start=pretrained.weights,
-                              on_eval=keep_best if best else None, resume=resume, precision=precision,
+                              on_eval=keep_best if best else None, resume=resume, precision=precision, strategy=strategy,
                               verbose=verbose)
     trained, cpu_trained = time.perf_counter(), time.process_time()
     stopped = best.best() if best else None
@@ -252,9 +252,7 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
 
     For repeatable numbers call ``gt.setup(seed)`` first (op determinism), as the CLI does.
     """
-    if strategy != "default":  # the whole benchmark in its scope: every train() takes the strategy in scope
-        with make_strategy(strategy).scope():
-            return run_benchmark(**{**locals(), "strategy": "default"})
+    strategy = make_strategy(strategy)  # first: mirrored:N must come before TensorFlow sets up the CPU
     benchmark, profile = check_benchmark(benchmark), check_profile(profile)
     recipes = check_recipes(recipes)
     budget = _budget(benchmark, profile, budget)
@@ -275,7 +273,8 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
     references = tsk.reference_rows(corpus, budget)
     valid = tsk.validation(budget)
     pretrained = {seed: pretrain(tsk, corpus, budget, seed, out, benchmark=benchmark, profile=profile, valid=valid,
-                                 say=say, precision=precision, verbose=verbose) for seed in seeds}
+                                 say=say, precision=precision, strategy=strategy, verbose=verbose)
+                  for seed in seeds}
     outputs, total = [], len(recipes) * len(seeds)
     for recipe in recipes:
         for seed in seeds:
@@ -285,14 +284,13 @@ def run_benchmark(benchmark: str, profile: str = "course", *, seeds: int | None 
                 result = run_one(tsk, benchmark, profile, recipe, seed, budget, corpus, run_dir=run_dir,
                                  pretrained=pretrained[seed], valid=valid, settings=settings.get(recipe),
                                  resume=resume and (run_dir / CONFIG_FILE).is_file(), precision=precision,
-                                 verbose=verbose)
+                                 strategy=strategy, verbose=verbose)
             outputs.append(result)
             shown = ", ".join(f"{k} {v:.3f}" for k, v in result.final.items() if k in tsk.SHOW)
             say(f"[{len(outputs)}/{total}] {recipe} seed {seed}: {shown} "
                 f"({result.info['train_seconds']:.0f} s training, {result.info['score_seconds']:.0f} s scoring)")
     meta = {"benchmark": benchmark, "profile": profile, "budget": budget.as_dict(), "precision": precision,
-            "strategy": strategy_info(make_strategy()),
-            "versions": versions(),
+            "strategy": strategy_info(strategy), "versions": versions(),
             "machine": start_machine, "load_average_end": machine()["load_average"],
             "seconds": round(time.perf_counter() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu_started, 1), "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
