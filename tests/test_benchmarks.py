@@ -312,10 +312,24 @@ def test_course_run_names_notebooks_and_keeps_the_last_key_numbers(tmp_path, cap
 def test_step_trace_finds_the_step_in_textgan_and_the_loss_in_losses(capsys):
     module = load("step_trace")
     assert module.main(["--recipe", "relgan"]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
-    files, total = rows[:-1], rows[-1]
-    names = {name for name, *_ in files}
-    assert {"training/textgan.py", "training/losses.py"} <= names
-    assert not any(name.startswith(("bench/", "metrics/")) for name in names)  # nothing outside a step
-    assert all(0 < int(run) <= int(size) for _, run, size in files)
-    assert total[:5] == [str(len(files)), "files,", str(sum(int(run) for _, run, _ in files)), "distinct", "lines"]
+    lines = capsys.readouterr().out.splitlines()[2:]
+    groups, files = {}, []
+    for line in lines[:-1]:
+        if line.startswith(("the step:", "the models it trains:", "other:")):
+            label, counts = line.split(": ", 1)
+            groups[label] = (files, [int(word.replace(",", "")) for word in counts.split() if word[0].isdigit()])
+            files = []
+        else:
+            name, run, entered, size, *_ = line.split()
+            files.append((name, int(run), int(entered), int(size)))
+    step_files = {name for name, *_ in groups["the step"][0]}
+    assert {"training/textgan.py", "training/losses.py"} <= step_files
+    assert all(name.startswith("training/") for name in step_files)
+    assert all(name.startswith("models/") for name, *_ in groups["the models it trains"][0])
+    for rows, (n_files, n_run, n_entered, n_size) in groups.values():
+        assert all(0 < run <= entered <= size for _, run, entered, size in rows)
+        assert (n_files, n_run, n_entered, n_size) == (len(rows), sum(r[1] for r in rows), sum(r[2] for r in rows),
+                                                       sum(r[3] for r in rows))
+    total = lines[-1].split()
+    n_files = sum(len(rows) for rows, _ in groups.values())
+    assert total[:3] == [str(n_files), "files,", str(sum(counts[1] for _, counts in groups.values()))]

@@ -75,7 +75,7 @@ def test_ci_installs_as_the_readme_says_and_runs_its_test_command():
 
 def test_pytest_runs_unit_tests_and_notebooks_under_nbval():
     options = PYPROJECT["tool"]["pytest"]["ini_options"]
-    assert options["testpaths"] == ["tests", "notebooks"]
+    assert sorted(options["testpaths"]) == ["notebooks", "tests"]
     for flag in ("--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout"):
         assert flag in options["addopts"]
 

@@ -1,6 +1,7 @@
 """``--strategy``: the names (gan_text.devices), bad input on the command line, and training under
 ``MirroredStrategy`` over 2 logical CPU devices: the same global batch gives the single-device losses, a run
-saves and resumes exactly, and a checkpoint resumes under the other strategy.
+saves and resumes exactly, a checkpoint resumes under the other strategy, the TextGAN's step updates both players
+once per step, and the benchmark runs (MLE's early stopping included).
 
 Logical devices must be configured before TensorFlow initialises the CPU, so the training runs in a fresh
 process (:data:`MIRRORED`); the checks of a name need no TensorFlow.
@@ -9,6 +10,7 @@ process (:data:`MIRRORED`); the checks of a name need no TensorFlow.
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -172,6 +174,10 @@ MIRRORED = textwrap.dedent("""
     for key, frame in (("mirrored", mirrored.history), ("d_to_m", resumed[0].history)):
         report[key] = frame[frame["phase"] == "pretrain"]["nll"].dropna().tolist()
         report[key + "_finite"] = bool(np.isfinite(frame.select_dtypes("number").fillna(0).to_numpy()).all())
+    gan = mirrored.recipe.phases[-1].model  # the TextGAN, trained under the strategy
+    report["gan"] = {"replicas": gan.distribute_strategy.num_replicas_in_sync, "steps": int(gan.step_counter.numpy()),
+                     "d_iterations": int(gan.d_optimizer.iterations.numpy()),
+                     "beta": mirrored.history["beta"].dropna().tolist()}
     # exact resume under mirrored, in the middle of the adversarial phase
     report["cut"].append(run("again", "mirrored:2", interrupt=5))
     again = run("again", "mirrored:2", resume=True)
@@ -182,6 +188,15 @@ MIRRORED = textwrap.dedent("""
     report["same_keys"] = a.keys() == b.keys()
     report["exact"] = report["same_keys"] and all(np.array_equal(a[k], b[k]) for k in a)
     report["history_equal"] = again.history.equals(mirrored.history)
+    # the benchmark under the strategy, with MLE's early stopping (which reads the optimizer's step count)
+    from gan_text.bench import run_benchmark
+    budget = dict(n_train=128, n_test=48, pretrain_steps=4, steps=2, seqgan_steps=1, pretrain_d_steps=1, eval_every=2,
+                  n_eval=8, n_curve_test=16, n_final=24, temperatures=[1.0])
+    results = run_benchmark("oracle", "smoke", recipes=["mle"], out=tmp / "bench", budget=budget, strategy=two_cpus,
+                            verbose=0)
+    record = json.loads(results.paths["meta"].read_text())
+    report["bench"] = {"strategy": record["strategy"], "early_stopping": record["runs"]["mle/0"]["early_stopping"],
+                       "final": results.wide("final").loc[("mle", 0)].to_dict()}
     print(json.dumps(report))
 """)
 
@@ -200,6 +215,10 @@ def test_mirrored_runs_on_two_replicas_and_the_run_records_it(mirrored_report):
     assert mirrored_report["strategies"] == [{"name": "_DefaultDistributionStrategy", "replicas": 1},
                                              {"name": "MirroredStrategy", "replicas": 2}]
     assert mirrored_report["mirrored_finite"] and mirrored_report["d_to_m_finite"]
+    # the TextGAN's own step under the strategy: both players updated once per step, beta on its schedule
+    gan = mirrored_report["gan"]
+    assert gan["replicas"] == 2 and gan["steps"] == 2 and gan["d_iterations"] == 2
+    assert gan["beta"][0] == pytest.approx(1.0) and gan["beta"][-1] > gan["beta"][0]
 
 
 def test_mirrored_losses_equal_the_single_device_ones_with_the_same_global_batch(mirrored_report):
@@ -222,3 +241,12 @@ def test_a_checkpoint_resumes_under_the_other_strategy(mirrored_report):
 def test_an_interrupted_mirrored_run_resumes_exactly(mirrored_report):
     assert mirrored_report["cut"][1] == "adversarial-000001"
     assert mirrored_report["same_keys"] and mirrored_report["exact"] and mirrored_report["history_equal"]
+
+
+def test_the_benchmark_runs_under_the_strategy_with_mle_early_stopping(mirrored_report):
+    # (bench --strategy mirrored:2 once raised TypeError at MLE's first evaluation point)
+    bench = mirrored_report["bench"]
+    assert bench["strategy"] == {"name": "MirroredStrategy", "replicas": 2}
+    stopped = bench["early_stopping"]
+    assert stopped["total_step"] in (4, 6) and math.isfinite(stopped["nll_valid"]) and stopped["n_valid"] > 0
+    assert all(math.isfinite(value) for value in bench["final"].values())

@@ -6,9 +6,6 @@ import ast
 import inspect
 import json
 import math
-import subprocess
-import sys
-import textwrap
 
 import keras
 import numpy as np
@@ -235,49 +232,7 @@ def test_compile_and_fit_errors_say_what_to_do():
         gan.compile(d_optimizer=adam, g_optimizer="adam")
 
 
-# --- tf.distribute ----------------------------------------------------------------------------------------
-
-MIRRORED = textwrap.dedent("""
-    import json, os
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    import keras, numpy as np
-    from gan_text.models import build_discriminator, build_generator
-    from gan_text.training.textgan import TextGAN
-    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-    strategy = tf.distribute.MirroredStrategy(devices)
-    rng = np.random.default_rng(0)
-    real = rng.integers(4, 12, size=(32, 6)).astype("int32")
-    real[:, -1] = 2
-    with strategy.scope():
-        g = build_generator("rnn", 12, 6, emb_dim=8, hidden_dim=8)
-        d = build_discriminator("relgan", 12, 6, num_rep=4, emb_dim=2, filter_sizes=(2, 3), num_filters=4,
-                                hidden_dim=8)
-        gan = TextGAN(g, d, loss="relativistic", beta_max=4.0, adversarial_steps=2)
-        gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
-    variables = [v for v in g.trainable_variables + d.trainable_variables if "logit/bias" not in v.path]
-    before = [v.numpy().copy() for v in variables]  # (D's last bias cancels in the relativistic loss)
-    history = gan.fit(tf.data.Dataset.from_tensor_slices(real).batch(8).repeat(), epochs=2,
-                      steps_per_epoch=1, verbose=0).history
-    after = [v.numpy() for v in variables]
-    print(json.dumps({"replicas": strategy.num_replicas_in_sync, "history": history,
-                      "steps": int(gan.step_counter.numpy()), "d_iterations": int(gan.d_optimizer.iterations.numpy()),
-                      "all_changed": all(not np.array_equal(a, b) for a, b in zip(before, after))}))
-""")
-
-
-def test_trains_under_mirrored_strategy_on_two_cpu_devices():
-    # Logical devices must be configured before TensorFlow initialises them: a fresh process.
-    result = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["replicas"] == 2
-    assert report["steps"] == 2 and report["d_iterations"] == 2 and report["all_changed"]
-    assert all(np.all(np.isfinite(v)) for v in report["history"].values())
-    assert report["history"]["beta"] == pytest.approx([1.0, 4.0])
-
+# (TextGAN under tf.distribute: tests/test_strategy.py, in a process with two logical CPUs)
 
 # --- beta schedules --------------------------------------------------------------------------------------
 

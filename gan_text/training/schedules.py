@@ -85,6 +85,11 @@ def beta_at(step, total_steps: int, beta_max: float, kind: str = "exp"):
     if isinstance(total_steps, bool) or not isinstance(total_steps, int | np.integer) or total_steps < 1:
         raise GanTextError(f"total_steps must be the number of adversarial steps (a whole number >= 1), "
                            f"got {total_steps!r}; pass the steps of the adversarial phase")
+    return inverse_temperature(step, int(total_steps), float(beta_max), kind)
+
+
+def inverse_temperature(step, total_steps: int, beta_max: float, kind: str):
+    """:func:`beta_at` for settings checked once already (a TextGAN checks them when it is made)."""
     tensor = _is_tensor(step)
     if tensor:
         import tensorflow as tf
@@ -92,8 +97,8 @@ def beta_at(step, total_steps: int, beta_max: float, kind: str = "exp"):
         exp, sigmoid, backend = tf.exp, tf.sigmoid, tf
     else:
         exp, sigmoid, backend = np.exp, lambda x: 1.0 / (1.0 + np.exp(-x)), np
-    p = progress(step, int(total_steps))
-    b = float(beta_max)
+    p = progress(step, total_steps)
+    b = beta_max
     if kind == "constant":
         result = p * 0 + b
     elif kind == "exp":
@@ -168,5 +173,5 @@ def _is_tensor(value) -> bool:
     return tf.is_tensor(value)
 
 
-__all__ = ["BETA_SCHEDULES", "beta_at", "check_schedule", "progress", "relgan_beta_at",
+__all__ = ["BETA_SCHEDULES", "beta_at", "check_schedule", "inverse_temperature", "progress", "relgan_beta_at",
            "schedule_table"]

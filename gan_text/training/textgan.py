@@ -53,7 +53,7 @@ from ..errors import GanTextError
 from ..models.gradients import dense_gradients
 from .distribute import repeat, replica_scale, replica_seed
 from .losses import clip_weights, get_loss, gradient_penalty
-from .schedules import beta_at, check_schedule
+from .schedules import check_schedule, inverse_temperature
 
 
 @keras.saving.register_keras_serializable(package="gan_text")
@@ -157,7 +157,8 @@ class TextGAN(keras.Model):
         step = ops.convert_to_tensor(self.step_counter) if step is None else step
         if self.adversarial_steps is None:
             return tf.constant(self.beta_max, tf.float32)
-        return beta_at(tf.convert_to_tensor(step), self.adversarial_steps, self.beta_max, self.beta_schedule)
+        return inverse_temperature(tf.convert_to_tensor(step), self.adversarial_steps, self.beta_max,
+                                   self.beta_schedule)
 
     def fake_batch(self, batch_size, beta, training):
         """Generated sentences as soft one-hot vectors, float32 (batch_size, seq_len, vocab_size).
