@@ -279,14 +279,26 @@ def oracle_block(results, root: Path) -> list[str]:
 
 # --- COCO -----------------------------------------------------------------------------------------------
 
-def curve_gap(results) -> dict[str, float]:
-    """Each GAN's BLEU-5 minus the MLE temperature curve's at the GAN's own Self-BLEU-5 (means over seeds)."""
+def curve_gap(results) -> dict[str, tuple[float, float, int]]:
+    """Each GAN's BLEU-5 minus the MLE temperature curve's at the GAN's own Self-BLEU-5 (the curve of the sweep's
+    means over seeds): (mean over seeds, its standard error (nan for one seed), seeds)."""
     sweep = results.wide("sweep").reset_index().groupby("temperature")[["bleu_5", "self_bleu_5"]].mean()
-    final = results.wide().reset_index().groupby("recipe")[["bleu_5", "self_bleu_5"]].mean()
+    final = results.wide().reset_index()
     curve = sweep.sort_values("self_bleu_5")
-    return {g: float(final.loc[g, "bleu_5"] - np.interp(final.loc[g, "self_bleu_5"], curve["self_bleu_5"],
-                                                         curve["bleu_5"]))
-            for g in GANS if g in final.index}
+    gaps = {}
+    for g in GANS:
+        rows = final[final["recipe"] == g]
+        if rows.empty:
+            continue
+        values = rows["bleu_5"].to_numpy() - np.interp(rows["self_bleu_5"], curve["self_bleu_5"], curve["bleu_5"])
+        se = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
+        gaps[g] = (float(np.mean(values)), se, len(values))
+    return gaps
+
+
+def clearly_above(mean: float, se: float, seeds: int) -> bool:
+    """Above the curve: by more than two standard errors over seeds, or, with one seed, by what the text shows."""
+    return mean > 2 * se if seeds > 1 else round(mean, 3) > 0
 
 
 def coco_block(results, root: Path) -> list[str]:
@@ -342,11 +354,14 @@ def coco_block(results, root: Path) -> list[str]:
     gap = curve_gap(results) if not results.sweep.empty else {}
     if gap:
         sweep = results.wide("sweep").reset_index().groupby("temperature")[["bleu_5", "self_bleu_5"]].mean()
-        above = [g for g, v in gap.items() if v > 0]
+        above = [g for g, v in gap.items() if clearly_above(*v)]
+        seeds = max(n for _, _, n in gap.values())
         text += ("Against the MLE model's temperature curve (BLEU-5 read at each GAN's own Self-BLEU-5): "
-                 + "; ".join(f"{NAMES[g]} {v:+.3f}" for g, v in gap.items())
+                 + "; ".join(f"{NAMES[g]} {v:+.3f}" + (f" ± {se:.3f}" if n > 1 else "") for g, (v, se, n) in gap.items())
+                 + (f" (mean ± standard error over {seeds} seeds)" if seeds > 1 else "")
                  + f", so {names(above) + (' lies' if len(above) == 1 else ' lie') if above else 'neither GAN lies'} "
-                 f"above it (the MLE at temperature {sweep.index.min():g} scores BLEU-5 "
+                 + ("above it by more than two standard errors " if seeds > 1 else "above it ")
+                 + f"(the MLE at temperature {sweep.index.min():g} scores BLEU-5 "
                  f"{sweep['bleu_5'].iloc[0]:.3f} at Self-BLEU-5 {sweep['self_bleu_5'].iloc[0]:.3f}, at "
                  f"{sweep.index.max():g} {sweep['bleu_5'].iloc[-1]:.3f} at {sweep['self_bleu_5'].iloc[-1]:.3f}).")
     return [*lines, text.strip(), ""]

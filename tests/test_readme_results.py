@@ -96,19 +96,19 @@ def write_oracle(out, profile, relgan_oracle=8.5, relgan_gen=7.4, recipes=("mle"
     write_results(out, "oracle", profile, runs, {"oracle": {"nll_oracle": 6.0, "nll_gen": 6.0}}, META)
 
 
-def write_coco(out, profile):
-    def run(recipe, bleu, self_bleu, sweep=None):
+def write_coco(out, profile, gans=(("seqgan", 0, 0.8, 1.6), ("relgan", 0, 0.75, 1.5))):
+    def run(recipe, bleu, self_bleu, sweep=None, seed=0):
         final = {**{f"bleu_{n}": bleu / (n - 1) for n in range(2, 6)},
                  **{f"self_bleu_{n}": self_bleu / (n - 1) for n in range(2, 6)}, "nll_gen": 4.6}
         curves = pd.DataFrame({"phase": ["pretrain"] * 2, "step": [0, 10], "total_step": [0, 10],
                                "metric": ["bleu_4"] * 2, "value": [0.01, bleu / 3]})
         info = {"phases": PHASES[recipe], "train_seconds": 1.0, "settings": {"cell": "lstm", "hidden_dim": 32}}
-        return RunResult(recipe, 0, final, curves,
+        return RunResult(recipe, seed, final, curves,
                          pd.DataFrame(sweep or [], columns=["temperature", "metric", "value"]), info)
 
     sweep = [row for t, b, s in ((0.8, 0.3, 0.6), (1.0, 0.2, 0.4), (1.2, 0.1, 0.2))
              for row in ((t, "bleu_5", b), (t, "self_bleu_5", s))]
-    runs = [run("mle", 0.8, 1.6, sweep), run("seqgan", 0.8, 1.6), run("relgan", 0.75, 1.5)]
+    runs = [run("mle", 0.8, 1.6, sweep), *(run(recipe, bleu, self_bleu, seed=seed) for recipe, seed, bleu, self_bleu in gans)]
     real = {f"bleu_{n}": v for n, v in zip(range(2, 6), (0.740, 0.520, 0.337, 0.218), strict=True)}
     write_results(out, "coco", profile, runs, {"real": {**real, "self_bleu_5": 0.416}}, META)
 
@@ -161,6 +161,17 @@ def test_the_coco_words_come_from_the_files(tmp_path):
     assert "SeqGAN +0.000; RelGAN +0.000, so neither GAN lies above it" in text
     assert "| MLE | 0.800 | 0.400 | 0.267 | 0.200 | 0.400 | 0.731 / 0.497 / 0.305 / 0.189 [1] | 20 MLE steps |" in text
     assert "**Where we are behind:** RelGAN the most" in text
+
+
+def test_a_gan_lies_above_the_coco_curve_only_by_more_than_two_standard_errors(tmp_path):
+    # the curve is BLEU-5 = Self-BLEU-5 / 2: at Self-BLEU-5 0.4 (Self-BLEU-2 1.6), BLEU-5 0.2 (BLEU-2 0.8)
+    write_coco(tmp_path, "course", gans=(("seqgan", 0, 1.0, 1.6), ("seqgan", 1, 1.04, 1.6),  # +0.05, +0.06
+                                         ("relgan", 0, 1.0, 1.6), ("relgan", 1, 0.68, 1.6)))  # +0.05, -0.03
+    text = " ".join(rr.render(tmp_path, tmp_path).split())
+    assert ("SeqGAN +0.055 ± 0.005; RelGAN +0.010 ± 0.040 (mean ± standard error over 2 seeds), so SeqGAN lies "
+            "above it by more than two standard errors") in text
+    assert rr.clearly_above(0.001, float("nan"), 1) and not rr.clearly_above(0.0004, float("nan"), 1)
+    assert not rr.clearly_above(0.05, 0.03, 2) and rr.clearly_above(0.05, 0.02, 2)
 
 
 @pytest.mark.parametrize(("info", "expected"), [
