@@ -345,7 +345,9 @@ def coco_block(results, root: Path) -> list[str]:
         f"{NAMES[m]} {s['min']:+.3f} to {s['max']:+.3f} (against"
         f"{cite(gaps[gaps['model'] == m]['source'].iloc[0], sources)})"
         for m, s in spans.iterrows()) + ". " if not spans.empty else ""
-    if not spans.empty:
+    if not spans.empty and round(spans["min"].min(), 3) >= 0:
+        text += "**No model is behind** the published BLEU-2..5 here. "
+    elif not spans.empty:
         worst = spans["min"].idxmin()
         note = first_run(results, worst).get("settings", {})
         text += (f"**Where we are behind:** {NAMES[worst]} the most ({spans.loc[worst, 'min']:+.3f}; ours an "
