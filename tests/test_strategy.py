@@ -190,9 +190,8 @@ MIRRORED = textwrap.dedent("""
     report["history_equal"] = again.history.equals(mirrored.history)
     # the benchmark under the strategy, with MLE's early stopping (which reads the optimizer's step count)
     from gan_text.bench import run_benchmark
-    budget = dict(n_train=128, n_test=48, pretrain_steps=4, steps=2, seqgan_steps=1, pretrain_d_steps=1, eval_every=2,
-                  n_eval=8, n_curve_test=16, n_final=24, temperatures=[1.0])
-    results = run_benchmark("oracle", "smoke", recipes=["mle"], out=tmp / "bench", budget=budget, strategy=two_cpus,
+    from test_bench import TINY  # test_bench's tiny benchmark budget
+    results = run_benchmark("oracle", "smoke", recipes=["mle"], out=tmp / "bench", budget=TINY, strategy=two_cpus,
                             verbose=0)
     record = json.loads(results.paths["meta"].read_text())
     report["bench"] = {"strategy": record["strategy"], "early_stopping": record["runs"]["mle/0"]["early_stopping"],
